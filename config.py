@@ -1,0 +1,84 @@
+"""Configuration classes, picked by the PORTAL_ENV environment variable.
+
+Order of precedence (later wins): the class below, then ``instance/config.py``, then
+environment variables named ``PORTAL_<SETTING>`` (see ``portal.create_app``).
+"""
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("PORTAL_INSTANCE_PATH", BASE_DIR / "instance"))
+
+
+class BaseConfig:
+    SECRET_KEY = None  # must come from instance/ or the environment (see create_app)
+    SQLALCHEMY_DATABASE_URI = f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}"
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    # Sessions and cookies
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+
+    # Languages and time
+    LANGUAGES = ["en", "zh_CN"]
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+    # Files
+    UPLOAD_DIR = str(INSTANCE_DIR / "uploads")
+    MAX_CONTENT_LENGTH = 64 * 1024 * 1024  # hard ceiling; each route sets its own limit below it
+    LICENCE_MAX_BYTES = 10 * 1024 * 1024
+    IMPORT_MAX_BYTES = 5 * 1024 * 1024
+
+    # Mail: written to instance/outbox unless MAIL_BACKEND is "smtp"
+    MAIL_BACKEND = "file"
+    MAIL_FILE_PATH = str(INSTANCE_DIR / "outbox")
+    MAIL_DEFAULT_SENDER = "Partner Portal <no-reply@portal.example>"
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+
+    # Links in e-mails are made from this when set (e.g. https://partners.example.com)
+    PUBLIC_BASE_URL = None
+
+    # Rate limits (Flask-Limiter); use redis://… in production with several workers
+    RATELIMIT_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    RESET_RATE_LIMIT = "5 per minute;20 per hour"
+    APPLY_RATE_LIMIT = "5 per minute;30 per hour"
+
+    PASSWORD_TOKEN_MAX_AGE = 48 * 3600
+    PER_PAGE = 25
+
+
+class DevelopmentConfig(BaseConfig):
+    pass
+
+
+class TestingConfig(BaseConfig):
+    TESTING = True
+    SECRET_KEY = "testing-only-secret"
+    RATELIMIT_ENABLED = False
+    MAIL_BACKEND = "locmem"
+    WTF_CSRF_ENABLED = True
+
+
+class ProductionConfig(BaseConfig):
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    MAIL_BACKEND = "smtp"
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

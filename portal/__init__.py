@@ -1,0 +1,161 @@
+"""Partner portal with a recruitment CRM."""
+import os
+from pathlib import Path
+
+from flask import Flask, g, redirect, request, url_for
+from flask_login import current_user
+
+from config import CONFIGS, INSTANCE_DIR
+from portal.extensions import babel, bootstrap, csrf, db, limiter, login_manager, mail, migrate
+
+
+def create_app(config_name=None, overrides=None):
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=True)
+    load_config(app, config_name, overrides)
+    register_extensions(app)
+    register_blueprints(app)
+    register_security(app)
+    register_templates(app)
+    register_cli(app)
+    return app
+
+
+def load_config(app, config_name, overrides):
+    config_name = config_name or os.environ.get("PORTAL_ENV", "development")
+    app.config.from_object(CONFIGS[config_name])
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("PORTAL")
+    if overrides:
+        app.config.update(overrides)
+    app.config["PORTAL_ENV_NAME"] = config_name
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(app)
+    for key in ("UPLOAD_DIR", "MAIL_FILE_PATH"):
+        Path(app.config[key]).mkdir(parents=True, exist_ok=True)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql://"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = app.config["SQLALCHEMY_DATABASE_URI"].replace(
+            "postgresql://", "postgresql+psycopg://", 1
+        )
+
+
+def _instance_secret(app):
+    """Development and `make run`: a random key kept in instance/secret_key (never in git)."""
+    if app.config["PORTAL_ENV_NAME"] == "production":
+        raise RuntimeError("Set PORTAL_SECRET_KEY (or SECRET_KEY in instance/config.py) in production.")
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(os.urandom(32).hex())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def register_extensions(app):
+    from portal import models  # noqa: F401  (the whole schema, for Alembic)
+    from portal.core import sqlite  # noqa: F401  (connection pragmas)
+    from portal.core.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    mail.init_app(app)
+    bootstrap.init_app(app)
+    app.config.setdefault("BOOTSTRAP_SERVE_LOCAL", True)
+    app.config["BOOTSTRAP_SERVE_LOCAL"] = True
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please sign in to open this page.")
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        from portal.accounts.models import User
+
+        try:
+            uid, version = (int(part) for part in user_id.split(":"))
+        except ValueError:
+            return None
+        user = db.session.get(User, uid)
+        if user is None or not user.active or user.session_version != version:
+            return None
+        return user
+
+
+def register_blueprints(app):
+    from portal.accounts.views import admin_bp as accounts_admin_bp
+    from portal.accounts.views import bp as accounts_bp
+    from portal.core.views import bp as core_bp
+    from portal.notifications.views import bp as notifications_bp
+    from portal.recruitment import io_views, reports  # noqa: F401  (routes on pipeline_bp)
+    from portal.recruitment.views import applicant_bp, apply_bp, pipeline_bp
+    from portal.reference.views import bp as reference_bp
+
+    for bp in (core_bp, accounts_bp, accounts_admin_bp, reference_bp, apply_bp, applicant_bp,
+               pipeline_bp, notifications_bp):
+        app.register_blueprint(bp)
+
+    from portal.core.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+PUBLIC_ENDPOINTS = {"static", "bootstrap.static"}
+
+
+def register_security(app):
+    @app.before_request
+    def require_sign_in():
+        """Every route needs a signed-in user unless its view is declared @public."""
+        endpoint = request.endpoint
+        if endpoint is None or endpoint in PUBLIC_ENDPOINTS:
+            return None
+        view = app.view_functions.get(endpoint)
+        if getattr(view, "is_public", False):
+            return None
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return None
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+def register_templates(app):
+    from flask_babel import get_locale
+
+    from portal.core import permissions
+    from portal.core.i18n import LANGUAGE_NAMES, html_lang, register_template_helpers
+
+    register_template_helpers(app)
+
+    @app.context_processor
+    def inject():
+        unread = 0
+        if current_user.is_authenticated:
+            from portal.notifications.services import unread_count
+
+            unread = unread_count(current_user)
+        locale = str(get_locale())
+        return {
+            "has_permission": lambda perm: permissions.has_permission(current_user, perm),
+            "can": permissions.can,
+            "current_locale": locale,
+            "html_lang": html_lang(locale),
+            "language_names": LANGUAGE_NAMES,
+            "unread_notifications": unread,
+        }
+
+
+def register_cli(app):
+    from portal.cli import register
+
+    register(app)

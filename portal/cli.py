@@ -1,0 +1,55 @@
+"""`flask` commands: create an admin, load demo data, send reminders (for cron)."""
+import click
+from flask.cli import with_appcontext
+
+from portal.extensions import db
+
+
+def register(app):
+    app.cli.add_command(create_admin)
+    app.cli.add_command(demo_data)
+    app.cli.add_command(send_reminders)
+
+
+@click.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def create_admin(email, name, password):
+    """Create an administrator account."""
+    from portal.accounts.services import create_user
+    from portal.core.errors import DomainError
+
+    if len(password) < 10:
+        raise click.BadParameter("use at least 10 characters", param_hint="--password")
+    try:
+        user = create_user(email, name, "admin", password=password)
+    except DomainError as error:
+        raise click.ClickException(str(error.message)) from error
+    db.session.commit()
+    click.echo(f"Administrator {user.email} created.")
+
+
+@click.command("demo-data")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
+@with_appcontext
+def demo_data(if_empty):
+    """Load demo data: territories, managers, ~200 prospects. For trying the portal only."""
+    from portal.demo import load_demo_data
+
+    created = load_demo_data(only_if_empty=if_empty)
+    click.echo("Demo data loaded." if created else "Database already has data; demo data not loaded.")
+
+
+@click.command("send-reminders")
+@with_appcontext
+def send_reminders():
+    """Send follow-up reminders due today or overdue (idempotent: safe to run often)."""
+    from portal.core.i18n import local_today_in
+    from portal.recruitment.services import send_follow_up_reminders
+
+    today = local_today_in(None)
+    sent = send_follow_up_reminders(today)
+    db.session.commit()
+    click.echo(f"{sent} reminder(s) sent.")

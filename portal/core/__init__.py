@@ -1,0 +1,1 @@
+"""Shared base: model helpers, audit, permissions, storage, errors, i18n. No domain knowledge."""

@@ -1,0 +1,100 @@
+"""Permissions, named once. Roles grant route permissions; ``can_*`` rules decide per object.
+
+Used by views (``@require(...)``) and templates (``has_permission``, ``can``).
+"""
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+
+ADMIN = "admin"
+MANAGER = "manager"
+PARTNER_ADMIN = "partner_admin"
+PARTNER_STAFF = "partner_staff"
+APPLICANT = "applicant"
+ROLES = (ADMIN, MANAGER, PARTNER_ADMIN, PARTNER_STAFF, APPLICANT)
+INTERNAL_ROLES = (ADMIN, MANAGER)
+
+# Route permissions by role
+PERMISSIONS = {
+    "pipeline.view": {ADMIN, MANAGER},
+    "pipeline.edit": {ADMIN, MANAGER},
+    "pipeline.import": {ADMIN, MANAGER},
+    "pipeline.report": {ADMIN, MANAGER},
+    "application.own": {APPLICANT},
+    "admin.users": {ADMIN},
+    "admin.reference": {ADMIN},
+    "admin.audit": {ADMIN},
+}
+
+
+def has_permission(user, permission):
+    if not user or not getattr(user, "is_authenticated", False) or not user.active:
+        return False
+    return user.role in PERMISSIONS[permission]
+
+
+def require(permission):
+    """View decorator: sign-in required, then the role permission (403 otherwise)."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not has_permission(current_user, permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def public(view):
+    """Mark a view as reachable without signing in (checked by the app's before_request)."""
+    view.is_public = True
+    return view
+
+
+# ---- object rules ---------------------------------------------------------------------------
+
+
+def can_view_prospect(user, prospect):
+    """Admins see every prospect. A manager sees a prospect they own, one in a territory they
+    cover (a province covers its cities), and the unassigned queue (to claim from).
+    An applicant sees only the application they submitted."""
+    if not has_permission(user, "pipeline.view"):
+        return user.role == APPLICANT and prospect.applicant_user_id == user.id
+    if user.role == ADMIN:
+        return True
+    if prospect.owner_id == user.id or prospect.owner_id is None:
+        return True
+    covered = user.covered_territory_ids()
+    return prospect.city_id in covered or prospect.province_id in covered
+
+
+def can_edit_prospect(user, prospect):
+    """Working a prospect (moving it, logging activity) needs it to be yours or in your area;
+    the unassigned queue must be claimed first."""
+    if not has_permission(user, "pipeline.edit"):
+        return False
+    if user.role == ADMIN:
+        return True
+    if prospect.owner_id is None:
+        return False
+    return can_view_prospect(user, prospect)
+
+
+def can_claim_prospect(user, prospect):
+    return has_permission(user, "pipeline.edit") and prospect.owner_id is None
+
+
+RULES = {
+    "view_prospect": can_view_prospect,
+    "edit_prospect": can_edit_prospect,
+    "claim_prospect": can_claim_prospect,
+}
+
+
+def can(rule, obj, user=None):
+    return RULES[rule](user or current_user, obj)

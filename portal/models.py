@@ -1,0 +1,9 @@
+"""Every model, imported in one place so that Alembic and the tests see the whole schema."""
+from portal.accounts.models import User, manager_territory  # noqa: F401
+from portal.core.audit import AuditLog  # noqa: F401
+from portal.core.models import StoredFile  # noqa: F401
+from portal.notifications.models import Notification  # noqa: F401
+from portal.recruitment.models import (  # noqa: F401
+    Activity, DuplicateApplication, FollowUp, Message, Prospect, ProspectDocument, StageChange,
+)
+from portal.reference.models import ChannelType, PartnerTier, ProductLine, Territory  # noqa: F401

@@ -1,0 +1,50 @@
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.reference.models import ChannelType, PartnerTier, ProductLine, Territory
+
+
+def provinces(active_only=True):
+    q = sa.select(Territory).where(Territory.level == "province").order_by(Territory.code)
+    if active_only:
+        q = q.where(Territory.active.is_(True))
+    return db.session.scalars(q).all()
+
+
+def cities(province_id=None, active_only=True):
+    q = sa.select(Territory).where(Territory.level == "city").order_by(Territory.code)
+    if province_id:
+        q = q.where(Territory.parent_id == province_id)
+    if active_only:
+        q = q.where(Territory.active.is_(True))
+    return db.session.scalars(q).all()
+
+
+def territory_choices():
+    """(id, label) for provinces and their cities, cities indented under their province."""
+    choices = []
+    for province in provinces():
+        choices.append((province.id, province.label))
+        for city in province.children:
+            if city.active:
+                choices.append((city.id, f"— {city.label}"))
+    return choices
+
+
+def items(model, active_only=True):
+    q = sa.select(model).order_by(model.position, model.code)
+    if active_only:
+        q = q.where(model.active.is_(True))
+    return db.session.scalars(q).all()
+
+
+def channel_types():
+    return items(ChannelType)
+
+
+def product_lines():
+    return items(ProductLine)
+
+
+def tiers():
+    return items(PartnerTier)

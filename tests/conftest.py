@@ -1,0 +1,223 @@
+"""Test fixtures: an app whose schema is built by the migrations, a clean database per test,
+clients that speak CSRF, and small builders.
+
+Set PORTAL_TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test) to run the
+suite on PostgreSQL; otherwise it runs on a SQLite file in a temporary folder.
+"""
+import os
+import re
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from portal import create_app
+from portal.extensions import db as _db
+from portal.extensions import limiter, mail
+
+PASSWORD = "correct-horse-battery"
+TEST_DB_URL = os.environ.get("PORTAL_TEST_DATABASE_URL")
+ON_POSTGRES = bool(TEST_DB_URL and TEST_DB_URL.startswith("postgresql"))
+
+
+def pytest_collection_modifyitems(config, items):
+    if ON_POSTGRES:
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set PORTAL_TEST_DATABASE_URL")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    # In the PostgreSQL run a skipped PostgreSQL test is a failure: it proves nothing.
+    if ON_POSTGRES and report.skipped and "postgres" in item.keywords:
+        report.outcome = "failed"
+        report.longrepr = f"PostgreSQL test skipped in the PostgreSQL run: {report.longrepr}"
+
+
+@pytest.fixture(scope="session")
+def tmp_root():
+    with tempfile.TemporaryDirectory(prefix="portal-tests-") as root:
+        yield Path(root)
+
+
+def _reset_schema(app):
+    with app.app_context():
+        engine = _db.engine
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as conn:
+                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+                conn.execute(sa.text("CREATE SCHEMA public"))
+        upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+
+
+@pytest.fixture(scope="session")
+def app(tmp_root):
+    url = TEST_DB_URL or f"sqlite:///{tmp_root / 'test.sqlite3'}"
+    app = create_app("testing", {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "UPLOAD_DIR": str(tmp_root / "uploads"),
+        "MAIL_FILE_PATH": str(tmp_root / "outbox"),
+        "SERVER_NAME": None,
+    })
+    _reset_schema(app)
+    return app
+
+
+def _clean_tables(app):
+    with app.app_context():
+        tables = list(reversed(_db.metadata.sorted_tables))
+        with _db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    conn.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def db(app):
+    """A clean database for every test, with an app context pushed."""
+    ctx = app.test_request_context()
+    ctx.push()
+    mail.outbox = []
+    try:
+        limiter.reset()
+    except Exception:
+        pass
+    yield _db
+    _db.session.rollback()
+    _db.session.remove()
+    ctx.pop()
+    _clean_tables(app)
+
+
+class PortalClient:
+    """A test client that fetches the CSRF token as a browser would."""
+
+    def __init__(self, app, headers=None):
+        self.app = app
+        self.client = app.test_client()
+        self.headers = headers or {}
+        self.token = None
+
+    def _csrf(self):
+        if self.token is None:
+            html = self.client.get("/login", headers=self.headers).get_data(as_text=True)
+            self.token = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+        return self.token
+
+    def get(self, url, **kw):
+        kw.setdefault("headers", {}).update(self.headers)
+        return self.client.get(url, **kw)
+
+    def post(self, url, data=None, csrf=True, **kw):
+        data = dict(data or {})
+        if csrf:
+            data.setdefault("csrf_token", self._csrf())
+        kw.setdefault("headers", {}).update(self.headers)
+        return self.client.post(url, data=data, **kw)
+
+    def login(self, email, password=PASSWORD):
+        self.token = None
+        response = self.post("/login", {"email": email, "password": password})
+        assert response.status_code == 302, f"login failed for {email}: {response.status_code}"
+        self.token = None
+        return response
+
+    def logout(self):
+        self.post("/logout")
+        self.token = None
+
+
+@pytest.fixture
+def client(app):
+    return PortalClient(app)
+
+
+@pytest.fixture
+def make_client(app):
+    def factory(headers=None):
+        return PortalClient(app, headers)
+
+    return factory
+
+
+# ---- builders ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def reference_data(db):
+    from portal.reference.models import ChannelType, PartnerTier, ProductLine, Territory
+
+    gd = Territory(code="GD", level="province", name_en="Guangdong", name_zh="广东")
+    sz = Territory(code="GD-SZ", level="city", name_en="Shenzhen", name_zh="深圳", parent=gd)
+    gz = Territory(code="GD-GZ", level="city", name_en="Guangzhou", name_zh="广州", parent=gd)
+    zj = Territory(code="ZJ", level="province", name_en="Zhejiang", name_zh="浙江")
+    hz = Territory(code="ZJ-HZ", level="city", name_en="Hangzhou", name_zh="杭州", parent=zj)
+    xz = Territory(code="XZ", level="province", name_en="Tibet", name_zh="西藏")
+    social = ChannelType(code="social", name_en="Social channel", name_zh="社会渠道", position=1)
+    campus = ChannelType(code="campus", name_en="Campus agent", name_zh="校园代理", position=2)
+    mobile = ProductLine(code="mobile", name_en="Mobile plans", name_zh="移动套餐", position=1)
+    broadband = ProductLine(code="broadband", name_en="Broadband", name_zh="宽带", position=2)
+    gold = PartnerTier(code="gold", name_en="Gold", name_zh="金牌", position=1)
+    db.session.add_all([gd, sz, gz, zj, hz, xz, social, campus, mobile, broadband, gold])
+    db.session.commit()
+    return {"GD": gd, "GD-SZ": sz, "GD-GZ": gz, "ZJ": zj, "ZJ-HZ": hz, "XZ": xz,
+            "social": social, "campus": campus, "mobile": mobile, "broadband": broadband}
+
+
+@pytest.fixture
+def make_user(db):
+    from portal.accounts.services import create_user
+
+    def factory(email, role="manager", territories=(), name=None, locale="en"):
+        user = create_user(email, name or email.split("@")[0].title(), role, locale=locale, password=PASSWORD,
+                           territories=territories)
+        db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def make_prospect(db, reference_data):
+    from portal.recruitment.models import Prospect, StageChange
+
+    counter = {"n": 0}
+
+    def factory(company="Acme Trading", territory="GD-SZ", owner=None, applicant=None, stage="new", **kw):
+        counter["n"] += 1
+        t = reference_data[territory] if isinstance(territory, str) else territory
+        province, city = (t.parent, t) if t.level == "city" else (t, None)
+        p = Prospect(company_name=company, contact_name=kw.pop("contact_name", "Li Lei"), province=province, city=city,
+                     owner_id=owner.id if owner else None, applicant_user_id=applicant.id if applicant else None,
+                     stage=stage, source=kw.pop("source", "manual"),
+                     registered_capital=kw.pop("registered_capital", Decimal("1000000.00")), **kw)
+        _db.session.add(p)
+        _db.session.flush()
+        _db.session.add(StageChange(prospect=p, from_stage=None, to_stage=stage))
+        _db.session.commit()
+        return p
+
+    return factory
+
+
+@pytest.fixture
+def people(make_user, reference_data):
+    """The cast of the access tests: two managers of different provinces, two applicants, an admin."""
+    return {
+        "admin": make_user("admin@test.example", "admin"),
+        "manager": make_user("gd.manager@test.example", "manager", [reference_data["GD"]]),
+        "other_manager": make_user("zj.manager@test.example", "manager", [reference_data["ZJ"]]),
+        "applicant": make_user("applicant1@test.example", "applicant"),
+        "other_applicant": make_user("applicant2@test.example", "applicant"),
+    }
