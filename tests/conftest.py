@@ -4,6 +4,7 @@ clients that speak CSRF, and small builders.
 Set PORTAL_TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test) to run the
 suite on PostgreSQL; otherwise it runs on a SQLite file in a temporary folder.
 """
+import contextvars
 import os
 import re
 import tempfile
@@ -88,7 +89,8 @@ def db(app):
     """A clean database for every test, with an app context pushed."""
     ctx = app.test_request_context()
     ctx.push()
-    mail.outbox = []
+    # Mail sent in a test lands in this list (flask_mailman's locmem backend), also as mail.outbox.
+    mail.outbox = app.extensions["mailman"].outbox = []
     try:
         limiter.reset()
     except Exception:
@@ -101,7 +103,12 @@ def db(app):
 
 
 class PortalClient:
-    """A test client that fetches the CSRF token as a browser would."""
+    """A test client that fetches the CSRF token as a browser would.
+
+    Each request runs in a fresh context (contextvars), so it gets its own app context, ``g``,
+    signed-in user and database session, as in production, rather than sharing the test's.
+    After each request the test's session is expired so it reads what the request committed.
+    """
 
     def __init__(self, app, headers=None):
         self.app = app
@@ -111,20 +118,25 @@ class PortalClient:
 
     def _csrf(self):
         if self.token is None:
-            html = self.client.get("/login", headers=self.headers).get_data(as_text=True)
+            html = self._run("get", "/login", headers=dict(self.headers)).get_data(as_text=True)
             self.token = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
         return self.token
 
+    def _run(self, method, *args, **kw):
+        response = contextvars.Context().run(getattr(self.client, method), *args, **kw)
+        _db.session.expire_all()
+        return response
+
     def get(self, url, **kw):
         kw.setdefault("headers", {}).update(self.headers)
-        return self.client.get(url, **kw)
+        return self._run("get", url, **kw)
 
     def post(self, url, data=None, csrf=True, **kw):
         data = dict(data or {})
         if csrf:
             data.setdefault("csrf_token", self._csrf())
         kw.setdefault("headers", {}).update(self.headers)
-        return self.client.post(url, data=data, **kw)
+        return self._run("post", url, data=data, **kw)
 
     def login(self, email, password=PASSWORD):
         self.token = None
@@ -136,6 +148,11 @@ class PortalClient:
     def logout(self):
         self.post("/logout")
         self.token = None
+
+
+@pytest.fixture
+def outbox(app):
+    return app.extensions["mailman"].outbox
 
 
 @pytest.fixture
