@@ -56,6 +56,7 @@ class BaseConfig:
     APPLY_RATE_LIMIT = "5 per minute;30 per hour"
 
     PASSWORD_TOKEN_MAX_AGE = 48 * 3600
+    PASSWORD_HASH_METHOD = "scrypt"
     PER_PAGE = 25
 
 
@@ -68,6 +69,7 @@ class TestingConfig(BaseConfig):
     SECRET_KEY = "testing-only-secret"
     RATELIMIT_ENABLED = False
     MAIL_BACKEND = "locmem"
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast for tests only; production uses scrypt
     WTF_CSRF_ENABLED = True
 
 

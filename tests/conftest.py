@@ -118,7 +118,7 @@ class PortalClient:
 
     def _csrf(self):
         if self.token is None:
-            html = self._run("get", "/login", headers=dict(self.headers)).get_data(as_text=True)
+            html = self._run("get", "/password/forgot", headers=dict(self.headers)).get_data(as_text=True)
             self.token = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
         return self.token
 

@@ -50,8 +50,19 @@ def html_lang(locale):
     return "zh-CN" if str(locale).startswith("zh") else "en"
 
 
+def current_zone():
+    """The user's time zone as a zoneinfo object (Babel may hand back a pytz zone, whose
+    ``replace(tzinfo=…)`` gives the wrong, local-mean-time offset)."""
+    return ZoneInfo(str(get_timezone()))
+
+
 def local_now():
-    return datetime.now(timezone.utc).astimezone(get_timezone())
+    return datetime.now(timezone.utc).astimezone(current_zone())
+
+
+def local_to_utc(naive):
+    """A wall-clock time the user typed (no zone) as an aware UTC datetime."""
+    return naive.replace(tzinfo=current_zone()).astimezone(timezone.utc)
 
 
 def local_today():
@@ -60,7 +71,7 @@ def local_today():
 
 def local_day_bounds_utc(day, tz=None):
     """The UTC instants at which local ``day`` starts and ends (end exclusive)."""
-    tz = tz or get_timezone()
+    tz = tz or current_zone()
     start = datetime.combine(day, time.min).replace(tzinfo=tz)
     return start.astimezone(timezone.utc), (start + timedelta(days=1)).astimezone(timezone.utc)
 

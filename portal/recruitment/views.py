@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, get_timezone
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -14,7 +14,7 @@ from portal.accounts.models import User
 from portal.core import storage
 from portal.core.audit import history_for
 from portal.core.errors import DomainError, apply_to_form
-from portal.core.i18n import local_today
+from portal.core.i18n import local_now, local_to_utc, local_today
 from portal.core.models import StoredFile
 from portal.core.permissions import can_edit_prospect, public, require
 from portal.extensions import db, limiter
@@ -372,7 +372,7 @@ def _prospect_page(prospect, status=200, **forms):
     stage_form.to_stage.choices = [(s, STAGE_LABELS[s]) for s in services.allowed_manual_moves(prospect)]
     activity_form = forms.get("activity_form") or ActivityForm()
     if activity_form.occurred_at.data is None and not activity_form.errors:
-        activity_form.occurred_at.data = datetime.now(get_timezone()).replace(second=0, microsecond=0, tzinfo=None)
+        activity_form.occurred_at.data = local_now().replace(second=0, microsecond=0, tzinfo=None)
     follow_up_form = forms.get("follow_up_form") or FollowUpForm()
     follow_up_form.assignee_id.choices = [(m.id, m.name) for m in services.managers()]
     if not follow_up_form.errors and request.method == "GET":
@@ -454,7 +454,7 @@ def add_activity(prospect_id):
     prospect = queries.get_prospect(prospect_id, current_user, edit=True)
     form = ActivityForm()
     if form.validate_on_submit():
-        occurred = form.occurred_at.data.replace(tzinfo=get_timezone()).astimezone(timezone.utc)
+        occurred = local_to_utc(form.occurred_at.data)
         try:
             services.log_activity(prospect, form.kind.data, occurred, form.participants.data, form.outcome.data,
                                   current_user)
