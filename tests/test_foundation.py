@@ -181,3 +181,30 @@ def test_sign_in_is_rate_limited(tmp_path):
     codes = [client.post("/login", data={"email": "x@example.com", "password": "y"}).status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     assert "Too many attempts" in client.post("/login", data={"email": "x@example.com", "password": "y"}).get_data(as_text=True)
+
+
+def test_rate_limits_hold_across_workers_with_redis(tmp_path):
+    """Production keeps limits in Redis so that every worker shares them: two app instances
+    (as two gunicorn workers would be) count against the same limit."""
+    redis = pytest.importorskip("redis")
+    server = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    try:
+        server.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    prefix = f"portal-test-{tmp_path.name}"
+    settings = {"RATELIMIT_ENABLED": True, "WTF_CSRF_ENABLED": False, "LOGIN_RATE_LIMIT": "2 per minute",
+                "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0", "RATELIMIT_KEY_PREFIX": prefix,
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'rl.sqlite3'}",
+                "UPLOAD_DIR": str(tmp_path / "u"), "MAIL_FILE_PATH": str(tmp_path / "o")}
+    worker_a, worker_b = create_app("testing", settings), create_app("testing", settings)
+    with worker_a.app_context():
+        _db.create_all()
+    try:
+        codes = [worker.test_client().post("/login", data={"email": "x@example.com", "password": "y"}).status_code
+                 for worker in (worker_a, worker_b, worker_a)]
+        assert codes == [200, 200, 429]
+        assert list(server.scan_iter(f"{prefix}*")), "the limit was not counted in Redis"
+    finally:
+        for key in server.scan_iter(f"{prefix}*"):
+            server.delete(key)
