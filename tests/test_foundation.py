@@ -192,7 +192,9 @@ def test_rate_limits_hold_across_workers_with_redis(tmp_path):
         server.ping()
     except redis.exceptions.ConnectionError:
         pytest.skip("no Redis on 127.0.0.1:6379")
-    prefix = f"portal-test-{tmp_path.name}"
+    import uuid
+
+    prefix = f"portal-test-{uuid.uuid4().hex}"
     settings = {"RATELIMIT_ENABLED": True, "WTF_CSRF_ENABLED": False, "LOGIN_RATE_LIMIT": "2 per minute",
                 "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0", "RATELIMIT_KEY_PREFIX": prefix,
                 "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'rl.sqlite3'}",
@@ -204,7 +206,7 @@ def test_rate_limits_hold_across_workers_with_redis(tmp_path):
         codes = [worker.test_client().post("/login", data={"email": "x@example.com", "password": "y"}).status_code
                  for worker in (worker_a, worker_b, worker_a)]
         assert codes == [200, 200, 429]
-        assert list(server.scan_iter(f"{prefix}*")), "the limit was not counted in Redis"
+        assert list(server.scan_iter(f"*{prefix}*")), "the limit was not counted in Redis"
     finally:
-        for key in server.scan_iter(f"{prefix}*"):
+        for key in server.scan_iter(f"*{prefix}*"):
             server.delete(key)
