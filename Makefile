@@ -46,11 +46,7 @@ demo:
 serve:
 	@echo ""
 	@echo "  Partner Portal: http://127.0.0.1:$(PORT)"
-	@echo "  Demo accounts (password demo-pass-2026; demo data is for trying the portal only):"
-	@echo "    admin@demo.example      administrator"
-	@echo "    manager@demo.example    channel manager (Guangdong)"
-	@echo "    manager2@demo.example   channel manager (Zhejiang)"
-	@echo "    applicant@demo.example  applicant whose company is in negotiation"
+	@echo "  (the demo accounts are listed above)"
 	@echo ""
 	@exec $(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - "portal:create_app()"
 

@@ -36,10 +36,13 @@ def create_admin(email, name, password):
 @with_appcontext
 def demo_data(if_empty):
     """Load demo data: territories, managers, ~200 prospects. For trying the portal only."""
-    from portal.demo import load_demo_data
+    from portal.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo_data
 
     created = load_demo_data(only_if_empty=if_empty)
     click.echo("Demo data loaded." if created else "Database already has data; demo data not loaded.")
+    click.echo(f"Demo accounts (password {DEMO_PASSWORD}; demo data is for trying the portal only):")
+    for email, description in DEMO_ACCOUNTS.items():
+        click.echo(f"  {email:<24} {description}")
 
 
 @click.command("send-reminders")

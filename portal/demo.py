@@ -1,5 +1,774 @@
-"""Demo data for trying the portal. Not for production."""
+"""Demo data for trying the portal: reference lists, territories, managers and ~200 prospects.
+
+Not for production. Everything is built from ``random.Random(SEED)``, so two loads give the same
+companies, codes and histories (dates are relative to the moment of loading). Model objects are
+built directly instead of through the services, so that no e-mail is sent and no notification
+is raised in bulk; a handful of notifications is added by hand. One commit at the end.
+
+The demo content (company names, pitches, notes) is data, not interface text: it is written in
+Chinese or English as a real user would have typed it, and is not translated.
+"""
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
+
+from portal.accounts.models import User
+from portal.core.audit import acting_as
+from portal.core.i18n import local_today_in
+from portal.core.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
+from portal.extensions import db
+from portal.notifications.models import Notification
+from portal.recruitment.models import (
+    AGREEMENT_SENT, NEGOTIATING, NEW, QUALIFYING, REJECTED, SIGNED, WITHDRAWN, Activity, DuplicateApplication,
+    FollowUp, Message, Prospect, StageChange,
+)
+from portal.reference.models import ChannelType, PartnerTier, ProductLine, Territory
+
+SEED = 2026
+DEMO_PASSWORD = "demo-pass-2026"
+
+# email -> (name, role, locale, territory codes covered, description for the README)
+_ACCOUNTS = {
+    "admin@demo.example": ("Helen Xu", "admin", "en", (), "administrator"),
+    "manager@demo.example": ("王芳", "manager", "zh_CN", ("GD",),
+                             "channel manager, Guangdong province (王芳 Wang Fang; Chinese interface)"),
+    "manager2@demo.example": ("Chen Jie", "manager", "en", ("ZJ",), "channel manager, Zhejiang province"),
+    "manager3@demo.example": ("李强", "manager", "zh_CN", ("JS", "HB"),
+                              "channel manager, Jiangsu and Hubei provinces (李强 Li Qiang; Chinese interface)"),
+    "manager4@demo.example": ("Zhao Min", "manager", "en", ("SC-CD",),
+                              "channel manager of one city only: Chengdu (the rest of Sichuan is uncovered)"),
+    "applicant@demo.example": ("刘洋", "applicant", "zh_CN", (),
+                               "applicant: 东莞市鑫达通讯器材有限公司, negotiating with manager@demo.example"),
+}
+DEMO_ACCOUNTS = {email: spec[4] for email, spec in _ACCOUNTS.items()}
+
+CHANNEL_TYPES = (
+    ("social", "Social channel agent", "社会渠道代理"),
+    ("campus", "Campus agent", "校园代理"),
+    ("own_store", "Own store", "自有营业厅"),
+    ("electronic", "Electronic channel", "电子渠道"),
+    ("dealer", "Dealer / distributor", "经销商"),
+)
+PRODUCT_LINES = (
+    ("mobile", "Mobile plans", "移动套餐"),
+    ("broadband", "Home broadband", "家庭宽带"),
+    ("handsets", "Handsets", "终端手机"),
+    ("iot", "IoT and enterprise", "物联网及政企"),
+    ("prepaid", "Prepaid cards", "有价卡（充值卡）"),
+)
+TIERS = (
+    ("gold", "Gold partner", "金牌合作伙伴"),
+    ("silver", "Silver partner", "银牌合作伙伴"),
+    ("bronze", "Bronze partner", "铜牌合作伙伴"),
+)
+# code, Chinese, English, administrative division code, cities (code, Chinese, English, division)
+PROVINCES = (
+    ("GD", "广东", "Guangdong", "440000", (("SZ", "深圳", "Shenzhen", "440300"), ("GZ", "广州", "Guangzhou", "440100"),
+                                          ("DG", "东莞", "Dongguan", "441900"), ("FS", "佛山", "Foshan", "440600"))),
+    ("ZJ", "浙江", "Zhejiang", "330000", (("HZ", "杭州", "Hangzhou", "330100"), ("NB", "宁波", "Ningbo", "330200"),
+                                          ("WZ", "温州", "Wenzhou", "330300"))),
+    ("JS", "江苏", "Jiangsu", "320000", (("NJ", "南京", "Nanjing", "320100"), ("SZ", "苏州", "Suzhou", "320500"),
+                                         ("WX", "无锡", "Wuxi", "320200"))),
+    ("SC", "四川", "Sichuan", "510000", (("CD", "成都", "Chengdu", "510100"), ("MY", "绵阳", "Mianyang", "510700"))),
+    ("HB", "湖北", "Hubei", "420000", (("WH", "武汉", "Wuhan", "420100"), ("YC", "宜昌", "Yichang", "420500"))),
+    # No manager covers Yunnan: its applications wait in the unassigned queue.
+    ("YN", "云南", "Yunnan", "530000", (("KM", "昆明", "Kunming", "530100"), ("DL", "大理", "Dali", "532900"))),
+)
+# How the covered prospects spread over the provinces (Sichuan: only Chengdu is covered).
+COVERED_WEIGHTS = (("GD", 40), ("ZJ", 22), ("JS", 14), ("HB", 12), ("SC-CD", 12))
+
+# A realistic funnel: 200 prospects, more in the early stages.
+STAGE_QUOTAS = ((NEW, 50), (QUALIFYING, 40), (NEGOTIATING, 32), (AGREEMENT_SENT, 14), (SIGNED, 22),
+                (REJECTED, 24), (WITHDRAWN, 18))
+UNASSIGNED = 16  # all in stage "new": Yunnan, and Sichuan outside Chengdu
+AGE_DAYS = {NEW: (0, 30), QUALIFYING: (7, 100), NEGOTIATING: (20, 150), AGREEMENT_SENT: (35, 170),
+            SIGNED: (50, 182), REJECTED: (5, 182), WITHDRAWN: (10, 182)}
+ACTIVITY_COUNTS = {NEW: (0, 1), QUALIFYING: (1, 3), NEGOTIATING: (2, 5), AGREEMENT_SENT: (3, 6), SIGNED: (3, 7),
+                   REJECTED: (1, 3), WITHDRAWN: (1, 3)}
+
+BRANDS_ZH = (
+    ("华通", "huatong"), ("恒信", "hengxin"), ("联创", "lianchuang"), ("瑞丰", "ruifeng"), ("金桥", "jinqiao"),
+    ("博源", "boyuan"), ("佳讯", "jiaxun"), ("宏图", "hongtu"), ("易联", "yilian"), ("众合", "zhonghe"),
+    ("海纳", "haina"), ("星辰", "xingchen"), ("启明", "qiming"), ("锦程", "jincheng"), ("汇通", "huitong"),
+    ("领航", "linghang"), ("信达", "xinda"), ("嘉禾", "jiahe"), ("泰和", "taihe"), ("天润", "tianrun"),
+    ("中讯", "zhongxun"), ("新宇", "xinyu"), ("美达", "meida"), ("东信", "dongxin"), ("顺航", "shunhang"),
+    ("凯越", "kaiyue"), ("润通", "runtong"), ("盛源", "shengyuan"), ("优讯", "youxun"), ("鼎盛", "dingsheng"),
+    ("万联", "wanlian"), ("明德", "mingde"), ("和信", "hexin"), ("安捷", "anjie"), ("百联", "bailian"),
+    ("华信", "huaxin"), ("速通", "sutong"), ("智联", "zhilian"), ("宇航", "yuhang"), ("广信", "guangxin"),
+)
+INDUSTRY_ZH = {
+    "social": ("通信", "手机连锁", "数码", "通讯器材"),
+    "campus": ("校园通信服务", "文化传播", "青年创业服务"),
+    "own_store": ("通信服务", "实业", "营业厅管理"),
+    "electronic": ("电子商务", "网络科技", "信息技术"),
+    "dealer": ("商贸", "通讯器材", "贸易", "供应链管理"),
+}
+SUFFIX_ZH = ("有限公司",) * 8 + ("有限责任公司",) * 2 + ("股份有限公司",)
+BRANDS_EN = {
+    "GD": ("Pearl River", "Lingnan", "Greater Bay", "Kapok", "South Harbour"),
+    "ZJ": ("West Lake", "Qiantang", "Tidewater", "Longjing"),
+    "JS": ("Yangtze", "Taihu", "Jinling", "Grand Canal"),
+    "SC": ("Tianfu", "Panda", "Emei", "Jinjiang"),
+    "HB": ("Chutian", "East Lake", "Three Gorges", "Jianghan"),
+    "YN": ("Spring City", "Dianchi", "Erhai", "Cangshan"),
+    "*": ("Summit", "Orient", "Bluewave", "Evergreen", "Silverline", "Brightpath", "Unity", "Horizon", "Northstar"),
+}
+INDUSTRY_EN = {
+    "social": ("Telecom Trading", "Mobile Communications", "Digital"),
+    "campus": ("Campus Services", "Youth Communications"),
+    "own_store": ("Telecom Services", "Retail Management"),
+    "electronic": ("E-commerce", "Network Technology", "Online Services"),
+    "dealer": ("Telecom Distribution", "Electronics Trading", "Supply Chain"),
+}
+SURNAMES = (("张", "Zhang"), ("李", "Li"), ("王", "Wang"), ("刘", "Liu"), ("陈", "Chen"), ("杨", "Yang"),
+            ("赵", "Zhao"), ("黄", "Huang"), ("周", "Zhou"), ("吴", "Wu"), ("徐", "Xu"), ("孙", "Sun"),
+            ("胡", "Hu"), ("朱", "Zhu"), ("高", "Gao"), ("林", "Lin"), ("何", "He"), ("郭", "Guo"), ("马", "Ma"),
+            ("罗", "Luo"), ("梁", "Liang"), ("宋", "Song"), ("郑", "Zheng"), ("谢", "Xie"), ("韩", "Han"),
+            ("唐", "Tang"), ("冯", "Feng"), ("邓", "Deng"), ("曹", "Cao"), ("彭", "Peng"))
+GIVEN_NAMES = (("伟", "Wei"), ("娜", "Na"), ("磊", "Lei"), ("洋", "Yang"), ("静", "Jing"), ("帆", "Fan"),
+               ("丽", "Li"), ("勇", "Yong"), ("敏", "Min"), ("强", "Qiang"), ("婷", "Ting"), ("浩", "Hao"),
+               ("军", "Jun"), ("琳", "Lin"), ("翔", "Xiang"), ("峰", "Feng"), ("欣", "Xin"), ("涛", "Tao"),
+               ("超", "Chao"), ("晓燕", "Xiaoyan"), ("佳", "Jia"), ("凯", "Kai"), ("芳", "Fang"), ("冰", "Bing"),
+               ("亮", "Liang"), ("雪", "Xue"), ("文", "Wen"), ("鹏", "Peng"), ("志强", "Zhiqiang"),
+               ("建华", "Jianhua"), ("海燕", "Haiyan"), ("国强", "Guoqiang"), ("秀英", "Xiuying"))
+ENGLISH_GIVEN = ("Kevin", "Grace", "Jason", "Vivian", "Eric", "Cindy", "Tony", "Amy", "Leo", "Iris", "Frank",
+                 "Helen", "Sam", "Joyce")
+MOBILE_PREFIXES = ("130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "153",
+                   "155", "156", "158", "159", "177", "180", "181", "182", "183", "185", "186", "187", "188",
+                   "189", "199")
+CHANNEL_WEIGHTS = (("social", 40), ("dealer", 25), ("electronic", 13), ("campus", 12), ("own_store", 10))
+SOURCE_WEIGHTS = (("online", 45), ("manual", 40), ("import", 15))
+
+PITCHES = {
+    "zh": {
+        "social": ("我们在{city}经营{n}家手机门店，月均新增用户约{k}户，希望成为贵司{product}的授权代理。",
+                   "公司成立{years}年，门店位于{city}核心商圈，店员熟悉套餐办理，希望合作{product}业务。"),
+        "campus": ("团队熟悉{city}高校市场，开学季可发展新用户{k}户以上，希望代理{product}。",),
+        "own_store": ("我们有{years}年营业厅托管经验，可承接{city}{n}个合作营业厅的日常运营。",),
+        "electronic": ("我们运营天猫和抖音店铺，月订单量约{k}单，希望接入贵司{product}线上办理。",),
+        "dealer": ("公司成立{years}年，主营通信终端批发，覆盖{city}及周边{n}个网点，希望合作{product}业务。",
+                   "我们是{city}地区的手机分销商，下游零售网点{n}家，希望取得{product}的区域分销资格。"),
+    },
+    "en": {
+        "social": ("We run {n} phone shops in {city} and add about {k} new subscribers a month; we would like to "
+                   "become an authorised agent for your {product}.",
+                   "In business for {years} years with shops in central {city}; our staff know the plans well and "
+                   "we want to add {product}."),
+        "campus": ("Our student team covers the universities of {city}; we expect {k}+ new lines each September "
+                   "and would like to sell {product}.",),
+        "own_store": ("We have run stores for operators for {years} years and can take on {n} partner stores in "
+                      "{city}.",),
+        "electronic": ("We run online shops on Tmall and Douyin with around {k} orders a month and want to sell "
+                       "{product} online.",),
+        "dealer": ("Handset wholesaler for {years} years, supplying {n} outlets in and around {city}; we want to "
+                   "distribute {product}.",
+                   "Distributor in {city} with {n} retail outlets downstream, applying for regional distribution "
+                   "of {product}."),
+    },
+}
+ACTIVITY_TEXT = {
+    "zh": {
+        "call": ("电话初步沟通，{contact}介绍了{n}家门店的情况，约定下周上门拜访。",
+                 "电话催补营业执照副本，对方表示本周内上传。",
+                 "电话跟进佣金方案，对方希望提高{product}的首月佣金比例。"),
+        "meeting": ("在分公司会议室商务洽谈，讨论区域独家与信誉保证金，对方接受5万元保证金。",
+                    "与{contact}及财务负责人逐条过协议条款，分歧在房补标准。",
+                    "介绍{product}新政策和季度考核指标，对方认可目标。"),
+        "visit": ("实地走访{n}家门店，门头形象较好，但店员对套餐资费不熟，需要安排培训。",
+                  "暗访主店：客流尚可，竞品宣传物料较多。",
+                  "巡视仓库与门店，进销存台账规范。"),
+        "email": ("发送代理合作政策与佣金标准说明。", "邮件发送协议草稿，请对方法务审阅。"),
+        "note": ("对方老板在当地社会渠道资源较多，值得重点跟进。", "注意：该公司与另一代理商存在股东关联，签约前需核实。"),
+    },
+    "en": {
+        "call": ("Intro call with {contact}: {n} outlets, keen on {product}. Agreed to visit next week.",
+                 "Called to chase the licence copy; they will upload it this week.",
+                 "Follow-up call on commission: they want a higher first-month rate for {product}."),
+        "meeting": ("Meeting at the branch office on exclusivity and deposit; they accept a CNY 50,000 credit "
+                    "deposit.",
+                    "Went through the draft terms with {contact} and their finance lead; the open point is the rent "
+                    "subsidy.",
+                    "Presented the new {product} policy and quarterly targets; targets accepted."),
+        "visit": ("Visited {n} outlets: good shopfronts, but staff unsure of the tariffs; training needed.",
+                  "Mystery visit to the main shop: steady footfall, lots of competitor material on display.",
+                  "Checked the warehouse and shops; stock records are in order."),
+        "email": ("Sent the partner policy and commission schedule.",
+                  "Sent the draft agreement for their legal review."),
+        "note": ("Owner has a strong network of local agents; worth prioritising.",
+                 "Note: shares a shareholder with another agent; check before signing."),
+    },
+}
+EARLY_KINDS = ("call", "call", "email", "note", "visit")
+LATE_KINDS = ("meeting", "meeting", "visit", "call", "email", "note")
+FOLLOW_UP_NOTES = {
+    "zh": ("电话确认资质材料是否补齐", "上门拜访，查看门店", "发送佣金方案", "确认协议条款修改意见", "提醒对方缴纳信誉保证金",
+           "安排新代理商培训"),
+    "en": ("Call to check the licence documents", "Visit the shops", "Send the commission proposal",
+           "Get their comments on the draft terms", "Remind them to pay the credit deposit",
+           "Book onboarding training"),
+}
+REASONS = {
+    "zh": {
+        REJECTED: ("注册资本不足，未达到代理商准入门槛（100万元）。", "营业执照经营范围不含通信设备销售。",
+                   "该区域已有签约代理商，暂不新增。", "近两年有窜货记录，不予合作。"),
+        WITHDRAWN: ("对方决定与其他运营商合作。", "资金周转困难，暂缓合作。", "老板转让了门店，不再经营通信业务。",
+                    "对方认为佣金比例偏低。"),
+        "back": "对方要求重新核实门店数量。",
+    },
+    "en": {
+        REJECTED: ("Registered capital below our CNY 1 million threshold for agents.",
+                   "The business licence does not cover selling telecom equipment.",
+                   "We already have a signed agent in this area.", "Record of cross-territory selling; not accepted."),
+        WITHDRAWN: ("They chose to work with a competing operator.", "Cash-flow problems; they put it on hold.",
+                    "The owner sold the shops.", "Commission rates too low for them."),
+        "back": "Outlet count to be re-checked before we go on.",
+    },
+}
+MESSAGES = {
+    "zh": {
+        "hello": "您好，已收到贵司的申请，我是负责该区域的渠道经理{owner}，近期会与您电话联系。",
+        "questions": ("请补充近三个月的销售数据（手机销量与新增用户数）。", "请问贵司各门店是否都有独立的营业执照？"),
+        "replies": ("好的，谢谢，我们随时可以安排见面。", "数据已整理好，本周内发给您。"),
+    },
+    "en": {
+        "hello": "Hello, we have your application. I am {owner}, the channel manager for your area; I will call you "
+                 "shortly.",
+        "questions": ("Could you send your sales for the last three months (handsets and new subscribers)?",
+                      "Does each of your shops hold its own business licence?"),
+        "replies": ("Thank you, we are happy to meet any time.", "The figures are ready; I will send them this week."),
+    },
+}
+
+
+@dataclass
+class _Area:
+    province: Territory
+    city: Territory | None
+    division: str  # administrative division code, for the credit code
+
+    @property
+    def place_zh(self):
+        return (self.city or self.province).name_zh
+
+    @property
+    def place_en(self):
+        return (self.city or self.province).name_en
+
+
+@dataclass
+class _Ctx:
+    rng: random.Random
+    now: datetime
+    today: object
+    password_hash: str
+    admin: User = None
+    users: dict = field(default_factory=dict)
+    areas: dict = field(default_factory=dict)
+    channels: dict = field(default_factory=dict)
+    products: list = field(default_factory=list)
+    coverage: dict = field(default_factory=dict)  # territory code -> manager
+    credit_codes: set = field(default_factory=set)
+    emails: set = field(default_factory=set)
+    company_names: set = field(default_factory=set)
+    duplicates: list = field(default_factory=list)
 
 
 def load_demo_data(only_if_empty=False):
-    raise NotImplementedError("demo data is being written")
+    """Load the demo. Returns True if loaded; False if ``only_if_empty`` and the database has users,
+    or if the demo accounts are there already (the demo was loaded before)."""
+    if only_if_empty and db.session.scalar(sa.select(User.id).limit(1)) is not None:
+        return False
+    if db.session.scalar(sa.select(User.id).where(User.email.in_(list(_ACCOUNTS))).limit(1)) is not None:
+        return False
+    now = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+    ctx = _Ctx(rng=random.Random(SEED), now=now, today=local_today_in(None),
+               password_hash=generate_password_hash(DEMO_PASSWORD))
+    ctx.emails.update(db.session.scalars(sa.select(User.email)).all())
+    ctx.credit_codes.update(c for c in db.session.scalars(sa.select(Prospect.credit_code)).all() if c)
+
+    ctx.admin = _user(ctx, "admin@demo.example", created_at=now - timedelta(days=200))
+    db.session.flush()
+    with acting_as(ctx.admin):
+        _reference_lists(ctx)
+        _managers_and_applicant(ctx)
+        db.session.flush()
+        named = _named_applicant_prospect(ctx)
+        prospects = _prospects(ctx)
+        db.session.flush()
+        _duplicates(ctx, prospects)
+        _notifications(ctx, named, prospects)
+    db.session.commit()
+    return True
+
+
+# ---- reference lists, territories and people -----------------------------------------------------
+
+
+def _get_or_create(model, code, **values):
+    row = db.session.scalar(sa.select(model).where(model.code == code))
+    if row is None:
+        row = model(code=code, **values)
+        db.session.add(row)
+    return row
+
+
+def _reference_lists(ctx):
+    for position, (code, en, zh) in enumerate(CHANNEL_TYPES, 1):
+        ctx.channels[code] = _get_or_create(ChannelType, code, name_en=en, name_zh=zh, position=position)
+    for position, (code, en, zh) in enumerate(PRODUCT_LINES, 1):
+        ctx.products.append(_get_or_create(ProductLine, code, name_en=en, name_zh=zh, position=position))
+    for position, (code, en, zh) in enumerate(TIERS, 1):
+        _get_or_create(PartnerTier, code, name_en=en, name_zh=zh, position=position)
+    for code, zh, en, division, cities in PROVINCES:
+        province = _get_or_create(Territory, code, level="province", name_en=en, name_zh=zh)
+        ctx.areas[code] = _Area(province, None, division)
+        for city_code, city_zh, city_en, city_division in cities:
+            full = f"{code}-{city_code}"
+            city = _get_or_create(Territory, full, level="city", name_en=city_en, name_zh=city_zh, parent=province)
+            ctx.areas[full] = _Area(province, city, city_division)
+
+
+def _user(ctx, email, created_at, name=None, role=None, locale=None, password=True):
+    if email in _ACCOUNTS:
+        name, role, locale, _codes, _description = _ACCOUNTS[email]
+    user = User(email=email, name=name, role=role, locale=locale, timezone="Asia/Shanghai", active=True,
+                session_version=1, password_hash=ctx.password_hash if password else None,
+                created_at=created_at, updated_at=created_at)
+    db.session.add(user)
+    ctx.emails.add(email)
+    ctx.users[email] = user
+    return user
+
+
+def _managers_and_applicant(ctx):
+    for email, (_name, role, _locale, codes, _description) in _ACCOUNTS.items():
+        if role == "manager":
+            user = _user(ctx, email, created_at=ctx.now - timedelta(days=190))
+            user.territories = [(ctx.areas[code].city or ctx.areas[code].province) for code in codes]
+            for code in codes:
+                ctx.coverage[code] = user
+
+
+def _owner_for(ctx, area_code):
+    """As the routing does: the manager of the city, else of the province, else nobody."""
+    if area_code in ctx.coverage:
+        return ctx.coverage[area_code]
+    return ctx.coverage.get(area_code.split("-")[0])
+
+
+# ---- generators of plausible values ----------------------------------------------------------------
+
+
+def _weighted(rng, pairs):
+    return rng.choices([k for k, _w in pairs], weights=[w for _k, w in pairs])[0]
+
+
+ORG_LETTERS = CREDIT_CODE_ALPHABET[10:]  # letters allowed in a credit code (no I, O, S, V, Z)
+
+
+def _org_code_check(body):
+    """The check character of a 9-character organisation code (GB 11714)."""
+    weights = (3, 7, 9, 10, 5, 8, 4, 2)
+    total = sum((int(ch) if ch.isdigit() else ord(ch) - 55) * w for ch, w in zip(body, weights))
+    value = 11 - total % 11
+    return {10: "X", 11: "0"}.get(value, str(value))
+
+
+def _credit_code(ctx, division):
+    rng = ctx.rng
+    while True:
+        if rng.random() < 0.4:  # codes issued since 2015 carry "MA" and letters
+            body = "MA" + "".join(rng.choice("0123456789" + ORG_LETTERS) for _ in range(6))
+        else:
+            body = "".join(rng.choice("0123456789") for _ in range(8))
+        first17 = "91" + division + body + _org_code_check(body)
+        code = first17 + credit_code_check_char(first17)
+        if code not in ctx.credit_codes:
+            ctx.credit_codes.add(code)
+            return code
+
+
+def _mobile(rng):
+    return rng.choice(MOBILE_PREFIXES) + "".join(rng.choice("0123456789") for _ in range(8))
+
+
+def _person(rng, english):
+    """(display name, e-mail local part, display name of someone else in the company)."""
+    surname, surname_py = rng.choice(SURNAMES)
+    given, given_py = rng.choice(GIVEN_NAMES)
+    if not english:
+        return surname + given, f"{surname_py}.{given_py}".lower()
+    if rng.random() < 0.5:
+        first = rng.choice(ENGLISH_GIVEN)
+        return f"{first} {surname_py}", f"{first}.{surname_py}".lower()
+    return f"{surname_py} {given_py}", f"{surname_py}.{given_py}".lower()
+
+
+def _unique_email(ctx, local, domain):
+    email = f"{local}@{domain}"
+    n = 2
+    while email in ctx.emails:
+        email = f"{local}{n}@{domain}"
+        n += 1
+    ctx.emails.add(email)
+    return email
+
+
+def _company(ctx, area_code, channel, english):
+    rng = ctx.rng
+    area = ctx.areas[area_code]
+    province_code = area_code.split("-")[0]
+    for _attempt in range(50):
+        if english:
+            brand = rng.choice(BRANDS_EN[province_code] + BRANDS_EN["*"])
+            name = f"{area.place_en} {brand} {rng.choice(INDUSTRY_EN[channel])} Co., Ltd."
+            slug = brand.lower().replace(" ", "")
+        else:
+            brand, slug = rng.choice(BRANDS_ZH)
+            place = area.place_zh + ("市" if area.city else "省")
+            name = f"{place}{brand}{rng.choice(INDUSTRY_ZH[channel])}{rng.choice(SUFFIX_ZH)}"
+        if name not in ctx.company_names:
+            break
+    ctx.company_names.add(name)
+    domain = f"{slug}-{area_code.lower()}.example"
+    return name, domain
+
+
+def _pitch(rng, lang, channel, area, product, years, outlets):
+    template = rng.choice(PITCHES[lang][channel])
+    return template.format(city=area.place_zh if lang == "zh" else area.place_en, n=max(outlets, 1),
+                           k=rng.choice((80, 120, 150, 200, 300, 500)), years=years,
+                           product=product.name_zh if lang == "zh" else product.name_en)
+
+
+def _capital(rng, channel):
+    low, high = {"social": (50, 500), "campus": (10, 100), "own_store": (100, 1000), "electronic": (100, 2000),
+                 "dealer": (200, 5000)}[channel]
+    return Decimal(rng.randint(low, high) * 10000).quantize(Decimal("0.01"))
+
+
+def _outlets(rng, channel):
+    low, high = {"social": (1, 30), "campus": (1, 5), "own_store": (1, 8), "electronic": (0, 2),
+                 "dealer": (5, 120)}[channel]
+    return rng.randint(low, high)
+
+
+def _lang(user):
+    return "zh" if user is not None and (user.locale or "").startswith("zh") else "en"
+
+
+# ---- prospects -------------------------------------------------------------------------------------
+
+
+def _stage_path(rng, stage):
+    base = {NEW: [NEW], QUALIFYING: [NEW, QUALIFYING], NEGOTIATING: [NEW, QUALIFYING, NEGOTIATING],
+            AGREEMENT_SENT: [NEW, QUALIFYING, NEGOTIATING, AGREEMENT_SENT],
+            SIGNED: [NEW, QUALIFYING, NEGOTIATING, AGREEMENT_SENT, SIGNED]}
+    if stage == NEGOTIATING and rng.random() < 0.15:
+        return [NEW, QUALIFYING, NEGOTIATING, QUALIFYING, NEGOTIATING]  # sent back once to re-check
+    if stage == REJECTED:
+        return rng.choice((base[NEW], base[QUALIFYING], base[QUALIFYING], base[NEGOTIATING])) + [REJECTED]
+    if stage == WITHDRAWN:
+        return rng.choice((base[QUALIFYING], base[NEGOTIATING], base[NEGOTIATING], base[AGREEMENT_SENT])) + [WITHDRAWN]
+    return base[stage]
+
+
+def _slots(ctx):
+    """(area code, stage) for every generated prospect: the unassigned ones first, all new."""
+    rng = ctx.rng
+    quotas = dict(STAGE_QUOTAS)
+    quotas[NEW] -= UNASSIGNED
+    quotas[NEGOTIATING] -= 1  # the named applicant's company
+    uncovered = ["YN-KM"] * 5 + ["YN-DL"] * 3 + ["YN"] * 2 + ["SC-MY"] * 4 + ["SC"] * 2
+    slots = [(code, NEW) for code in uncovered]
+    stages = [stage for stage, n in quotas.items() for _ in range(n)]
+    rng.shuffle(stages)
+    for stage in stages:
+        code = _weighted(rng, COVERED_WEIGHTS)
+        if "-" not in code:
+            cities = [c for c in ctx.areas if c.startswith(code + "-")]
+            code = rng.choice(cities) if rng.random() < 0.88 else code
+        slots.append((code, stage))
+    return slots
+
+
+def _prospects(ctx):
+    prospects = []
+    for area_code, stage in _slots(ctx):
+        prospects.append(_prospect(ctx, area_code, stage))
+    return prospects
+
+
+def _prospect(ctx, area_code, stage, **fixed):
+    """One prospect with its history, activities, follow-ups and messages. ``fixed`` overrides."""
+    rng = ctx.rng
+    area = ctx.areas[area_code]
+    owner = fixed.pop("owner", _owner_for(ctx, area_code))
+    channel = fixed.pop("channel", _weighted(rng, CHANNEL_WEIGHTS))
+    english = fixed.pop("english", rng.random() < 0.35)
+    lang = "en" if english else "zh"
+    source = fixed.pop("source", None)
+    if source is None:  # nobody enters a prospect by hand where no manager works
+        source = _weighted(rng, SOURCE_WEIGHTS) if owner else rng.choice(("online", "online", "import"))
+    name, domain = _company(ctx, area_code, channel, english)
+    name = fixed.pop("company_name", name)
+    contact, local = _person(rng, english)
+    contact = fixed.pop("contact_name", contact)
+    legal, _ = _person(rng, english)
+    years = rng.randint(1, 25)
+    outlets = _outlets(rng, channel)
+    products = rng.sample(ctx.products, rng.choice((1, 1, 2, 2, 3)))
+    products.sort(key=lambda p: p.position)
+    low, high = AGE_DAYS[stage]
+    if stage == NEW and owner and rng.random() < 0.15:
+        low, high = 30, 75  # a few stale ones, for "longest in stage"
+    created = fixed.pop("created_at", None) or ctx.now - timedelta(minutes=rng.randint(low * 1440 + 30, high * 1440))
+    email = fixed.pop("email", None) or _unique_email(ctx, local, domain)
+
+    applicant = None
+    if source == "online":
+        applicant = ctx.users.get(email) or _user(ctx, email, created_at=created, name=contact, role="applicant",
+                                                  locale="en" if english else "zh_CN", password=False)
+    mobile = _mobile(rng)
+    if applicant is not None:
+        applicant.phone = mobile
+
+    prospect = Prospect(
+        company_name=name, credit_code=_credit_code(ctx, area.division), legal_representative=legal,
+        contact_name=contact, mobile=mobile, email=email, province=area.province, city=area.city,
+        channel_type=ctx.channels[channel], outlet_count=outlets,
+        registered_capital=_capital(rng, channel), years_in_business=years,
+        pitch=_pitch(rng, lang, channel, area, products[0], years, outlets), source=source, stage=stage, owner=owner,
+        applicant=applicant, created_at=created,
+        consent_at=created if source == "online" else None,
+        consent_ip=f"198.51.100.{rng.randint(2, 254)}" if source == "online" else None,
+    )
+    prospect.product_lines = products
+    db.session.add(prospect)
+
+    # Stage history: increasing times from the application to (not quite) now.
+    path = fixed.pop("path", None) or _stage_path(rng, stage)
+    times = fixed.pop("times", None)
+    if times is None:
+        span = (ctx.now - created).total_seconds()
+        times = [created] + sorted(created + timedelta(seconds=round(span * rng.uniform(0.08, 0.97)))
+                                   for _ in path[1:])
+    skip_extras = fixed.pop("skip_extras", False)
+    first_actor = applicant if source == "online" else (owner or ctx.admin)
+    previous = None
+    for i, (to_stage, when) in enumerate(zip(path, times)):
+        reason = None
+        if to_stage in (REJECTED, WITHDRAWN):
+            reason = rng.choice(REASONS[_lang(owner)][to_stage])
+        elif previous == NEGOTIATING and to_stage == QUALIFYING:
+            reason = REASONS[_lang(owner)]["back"]
+        db.session.add(StageChange(prospect=prospect, from_stage=previous, to_stage=to_stage,
+                                   actor=first_actor if i == 0 else owner, reason=reason, created_at=when))
+        previous = to_stage
+    prospect.stage_changed_at = times[-1]
+    closed = stage in (REJECTED, WITHDRAWN, SIGNED)
+    until = times[-1] if closed else ctx.now
+    last_touch = times[-1]
+
+    if owner is not None and not skip_extras:
+        last_touch = max(last_touch, _activities(ctx, prospect, owner, stage, created, until, contact, products))
+        _follow_ups(ctx, prospect, owner, stage, created)
+        if applicant is not None and stage != NEW and rng.random() < 0.4:
+            last_touch = max(last_touch, _messages(ctx, prospect, owner, applicant, created, until, lang))
+    prospect.updated_at = last_touch
+    assert not fixed, f"unused demo overrides: {sorted(fixed)}"
+    return prospect
+
+
+def _activities(ctx, prospect, owner, stage, start, until, contact, products):
+    rng = ctx.rng
+    lang = _lang(owner)
+    latest = start
+    used = set()
+    count = rng.randint(*ACTIVITY_COUNTS[stage])
+    for _ in range(count):
+        when = start + timedelta(seconds=round((until - start).total_seconds() * rng.uniform(0.05, 0.98)))
+        late = stage in (NEGOTIATING, AGREEMENT_SENT, SIGNED) and when > start + (until - start) / 3
+        kind = rng.choice(LATE_KINDS if late else EARLY_KINDS)
+        texts = [t for t in ACTIVITY_TEXT[lang][kind] if t not in used]
+        if not texts:
+            continue
+        template = rng.choice(texts)
+        used.add(template)
+        outcome = template.format(
+            contact=contact, n=prospect.outlet_count or 1,
+            product=products[0].name_zh if lang == "zh" else products[0].name_en)
+        if kind == "note":
+            participants = None
+        elif lang == "zh":
+            participants = f"{owner.name}、{contact}" + ("（总经理）" if rng.random() < 0.5 else "")
+        else:
+            participants = f"{owner.name}, {contact}" + (" (general manager)" if rng.random() < 0.5 else "")
+        created = min(when + timedelta(minutes=rng.randint(5, 600)), ctx.now)
+        db.session.add(Activity(prospect=prospect, kind=kind, occurred_at=when, participants=participants,
+                                outcome=outcome, author=owner, created_at=created))
+        latest = max(latest, created)
+    return latest
+
+
+def _follow_ups(ctx, prospect, owner, stage, start):
+    """Open follow-ups on open prospects (overdue, today or later); done ones in the past."""
+    rng = ctx.rng
+    notes = FOLLOW_UP_NOTES[_lang(owner)]
+    age = (ctx.now - start).days  # a follow-up is not due before the prospect existed
+    if stage in (NEW, QUALIFYING, NEGOTIATING, AGREEMENT_SENT) and rng.random() < 0.55:
+        roll = rng.random()
+        offset = rng.randint(-12, -1) if roll < 0.25 else 0 if roll < 0.37 else rng.randint(1, 21)
+        _follow_up(ctx, prospect, owner, ctx.today + timedelta(days=max(offset, -age)), rng.choice(notes), start)
+    if stage != NEW and age >= 2 and rng.random() < 0.4:
+        due = ctx.today - timedelta(days=rng.randint(1, age - 1))
+        _follow_up(ctx, prospect, owner, due, rng.choice(notes), start, done=True)
+
+
+def _follow_up(ctx, prospect, owner, due, note, start, done=False):
+    rng = ctx.rng
+    due_noon = datetime(due.year, due.month, due.day, 4, tzinfo=timezone.utc)  # noon in China
+    created = max(start, min(ctx.now, due_noon - timedelta(days=rng.randint(1, 10))))
+    done_at = min(ctx.now, max(created, due_noon + timedelta(hours=rng.randint(-20, 30)))) if done else None
+    follow_up = FollowUp(prospect=prospect, assignee=owner, due_date=due, note=note, done_at=done_at,
+                         created_by_id=owner.id, created_at=created)
+    db.session.add(follow_up)
+    return follow_up
+
+
+def _messages(ctx, prospect, owner, applicant, start, until, lang):
+    rng = ctx.rng
+    texts = MESSAGES[lang]
+    when = start + timedelta(seconds=round((until - start).total_seconds() * rng.uniform(0.05, 0.3)))
+    db.session.add(Message(prospect=prospect, author=owner, body=texts["hello"].format(owner=owner.name),
+                           created_at=when))
+    if rng.random() < 0.6:
+        when = when + (until - when) * rng.uniform(0.2, 0.6)
+        db.session.add(Message(prospect=prospect, author=owner, body=rng.choice(texts["questions"]),
+                               is_question=True, created_at=when))
+    if rng.random() < 0.7:
+        when = when + (until - when) * rng.uniform(0.1, 0.5)
+        db.session.add(Message(prospect=prospect, author=applicant, body=rng.choice(texts["replies"]),
+                               created_at=when))
+    return when
+
+
+# ---- the named applicant's company -----------------------------------------------------------------
+
+
+def _named_applicant_prospect(ctx):
+    """东莞市鑫达通讯器材有限公司: applied 40 days ago, negotiating with manager@ since 18 days."""
+    now = ctx.now
+    manager = ctx.users["manager@demo.example"]
+    created = now - timedelta(days=40, hours=3)
+    applicant = _user(ctx, "applicant@demo.example", created_at=created)
+    times = [created, now - timedelta(days=33, hours=5), now - timedelta(days=18, hours=2)]
+    prospect = _prospect(
+        ctx, "GD-DG", NEGOTIATING, owner=manager, channel="social", english=False, source="online",
+        company_name="东莞市鑫达通讯器材有限公司", contact_name=applicant.name, email=applicant.email,
+        created_at=created, path=[NEW, QUALIFYING, NEGOTIATING], times=times, skip_extras=True,
+    )
+    prospect.mobile = applicant.phone = "13826451379"
+    prospect.outlet_count = 6
+    prospect.years_in_business = 8
+    prospect.registered_capital = Decimal("2000000.00")
+    prospect.legal_representative = "刘建华"
+    prospect.pitch = ("我们在东莞经营6家手机门店，集中在南城和长安，月均新增用户约150户。"
+                      "希望成为贵司移动套餐和家庭宽带的授权代理，并可承接有价卡销售。")
+    prospect.product_lines = [p for p in ctx.products if p.code in ("mobile", "broadband", "prepaid")]
+    activities = (
+        ("call", now - timedelta(days=38), "王芳、刘洋（总经理）",
+         "电话初步沟通：6家门店，集中在南城和长安，店员共14人，约定下周上门拜访。"),
+        ("visit", now - timedelta(days=31), "王芳、刘洋（总经理）、店长陈静",
+         "走访南城主店和长安2家门店：门头形象好，客流稳定；店员对宽带资费不熟，签约后需安排培训。"),
+        ("meeting", now - timedelta(days=17), "王芳、刘洋（总经理）、财务负责人何欣",
+         "商务洽谈：对方希望长安镇区域独家，信誉保证金5万元可以接受；分歧在房补标准和首月佣金比例。"),
+        ("call", now - timedelta(days=6), "王芳、刘洋（总经理）",
+         "电话跟进佣金方案：对方希望移动套餐首月佣金提高到套餐费的80%，我方回复需报分公司审批。"),
+    )
+    for kind, when, participants, outcome in activities:
+        db.session.add(Activity(prospect=prospect, kind=kind, occurred_at=when, participants=participants,
+                                outcome=outcome, author=manager, created_at=when + timedelta(hours=1)))
+    messages = (
+        (manager, now - timedelta(days=39), False,
+         "刘总您好，已收到贵司的申请，我是负责广东区域的渠道经理王芳，近期会与您电话联系。"),
+        (applicant, now - timedelta(days=39) + timedelta(hours=2), False, "王经理好，谢谢，随时欢迎来门店看看。"),
+        (manager, now - timedelta(days=16), False,
+         "感谢昨天的洽谈。会议纪要和佣金标准说明已发到您的邮箱，请查收。"),
+        (manager, now - timedelta(days=2, hours=4), True,
+         "刘总，为了报批长安镇的区域独家，请问：6家门店中有几家能在下月底前完成店面形象改造？"
+         "另请提供近三个月各门店的手机销量和新增用户数。"),
+    )
+    for author, when, question, body in messages:
+        db.session.add(Message(prospect=prospect, author=author, body=body, is_question=question,
+                               created_at=when))
+    _follow_up(ctx, prospect, manager, ctx.today - timedelta(days=20), "上门拜访，查看门店", created, done=True)
+    _follow_up(ctx, prospect, manager, ctx.today, "把佣金方案报分公司审批，并回复鑫达", created)
+    _follow_up(ctx, prospect, manager, ctx.today + timedelta(days=7), "确认店面形象改造计划", created)
+    prospect.updated_at = now - timedelta(days=2, hours=4)
+    return prospect
+
+
+# ---- duplicates and notifications ------------------------------------------------------------------
+
+
+def _duplicates(ctx, prospects):
+    """A few second applications with a credit code already on file, two of them in Guangdong."""
+    rng = ctx.rng
+    manager = ctx.users["manager@demo.example"]
+    gd = [p for p in prospects if p.owner is manager and p.stage in (NEW, QUALIFYING, NEGOTIATING)]
+    others = [p for p in prospects if p.owner is not None and p.owner is not manager and p.stage != SIGNED]
+    chosen = gd[:2] + rng.sample(others, 3)
+    for prospect in chosen:
+        english = not any("\u4e00" <= ch <= "\u9fff" for ch in prospect.company_name)
+        contact, local = _person(rng, english)
+        when = prospect.created_at + (ctx.now - prospect.created_at) * rng.uniform(0.3, 0.95)
+        duplicate = DuplicateApplication(
+            prospect=prospect, company_name=prospect.company_name, contact_name=contact,
+            email=f"{local}@{prospect.email.split('@')[1]}", mobile=_mobile(rng),
+            pitch=("我们之前提交过申请，一直没有回复，所以再次申请。" if not english
+                   else "We applied before but heard nothing, so we are applying again."),
+            ip_address=f"203.0.113.{rng.randint(2, 254)}", created_at=when,
+        )
+        db.session.add(duplicate)
+        ctx.duplicates.append(duplicate)
+
+
+def _notifications(ctx, named, prospects):
+    """A handful for manager@ and applicant@, as the services would have raised them."""
+    now = ctx.now
+    manager = ctx.users["manager@demo.example"]
+    applicant = ctx.users["applicant@demo.example"]
+
+    def add(user, kind, params, link, when, read=False):
+        db.session.add(Notification(user_id=user.id, kind=kind, params=params, link=link, created_at=when,
+                                    read_at=when + timedelta(hours=2) if read else None))
+
+    link = f"/pipeline/prospects/{named.id}"
+    company = named.company_name
+    add(manager, "application_received", {"company": company}, link, named.created_at, read=True)
+    newest = max((p for p in prospects if p.owner is manager and p.stage == NEW and p.source == "online"),
+                 key=lambda p: p.created_at, default=None)
+    if newest is not None:
+        add(manager, "application_received", {"company": newest.company_name},
+            f"/pipeline/prospects/{newest.id}", newest.created_at)
+    for duplicate in ctx.duplicates:
+        if duplicate.prospect.owner is manager:
+            add(manager, "duplicate_application", {"company": duplicate.prospect.company_name},
+                f"/pipeline/prospects/{duplicate.prospect.id}", duplicate.created_at)
+    add(manager, "follow_up_due", {"company": company, "due": ctx.today.isoformat(),
+                                   "note": "把佣金方案报分公司审批，并回复鑫达"},
+        f"{link}#follow-ups", now - timedelta(hours=1))
+    add(manager, "message_received", {"company": company, "author": applicant.name}, f"{link}#messages",
+        now - timedelta(days=39) + timedelta(hours=2), read=True)
+
+    add(applicant, "stage_changed", {"company": company, "stage": QUALIFYING}, "/my-application",
+        now - timedelta(days=33, hours=5), read=True)
+    add(applicant, "stage_changed", {"company": company, "stage": NEGOTIATING}, "/my-application",
+        now - timedelta(days=18, hours=2))
+    add(applicant, "message_received", {"company": company, "author": manager.name}, "/my-application#messages",
+        now - timedelta(days=2, hours=4))
