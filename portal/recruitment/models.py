@@ -40,6 +40,8 @@ prospect_product_line = sa.Table(
 
 class Prospect(Audited, TimestampMixin, db.Model):
     __tablename__ = "prospect"
+    # Stage moves are kept with their reason in StageChange; the audit keeps the stage itself.
+    __audit_exclude__ = ("created_at", "updated_at", "stage_changed_at")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     company_name: Mapped[str] = mapped_column(sa.String(200), index=True)

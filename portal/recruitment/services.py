@@ -124,8 +124,7 @@ def submit_application(data, territory, product_lines, licence, ip_address, loca
     prospect.owner_id = owner.id if owner else None
     db.session.add(prospect)
     db.session.flush()
-    db.session.add(StageChange(prospect=prospect, from_stage=None, to_stage=NEW, actor_id=user.id,
-                               reason=str(_l("Applied online"))))
+    db.session.add(StageChange(prospect=prospect, from_stage=None, to_stage=NEW, actor_id=user.id))
     if licence is not None:
         db.session.add(ProspectDocument(prospect=prospect, file_id=licence.id, kind="licence",
                                         uploaded_by_id=user.id))

@@ -50,10 +50,9 @@ def territory_select_choices():
 
 def fill_choices(form):
     form.territory_id.choices = territory_select_choices()
-    form.channel_type_id.choices = [(c.id, c.label) for c in ref.channel_types()]
+    form.channel_type_id.choices = [(0, _("— Choose —"))] + [(c.id, c.label) for c in ref.channel_types()]
     form.product_lines.choices = [(p.id, p.label) for p in ref.product_lines()]
     if isinstance(form, ProspectForm):
-        form.channel_type_id.choices = [(0, "—")] + form.channel_type_id.choices
         form.owner_id.choices = [(0, _("Unassigned"))] + [(m.id, m.name) for m in services.managers()]
 
 
