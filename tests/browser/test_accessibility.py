@@ -60,11 +60,20 @@ def pages_by_role(site):
         ("manager", "pipeline-board", "/pipeline/board"),
         ("manager", "pipeline-prospects", "/pipeline/prospects"),
         ("manager", "prospect", prospect),
+        ("manager", "prospect-edit", prospect + "/edit"),
+        ("manager", "prospect-new", "/pipeline/prospects/new"),
+        ("manager", "pipeline-queue", "/pipeline/queue"),
+        ("manager", "pipeline-report", "/pipeline/report"),
+        ("manager", "pipeline-import", "/pipeline/prospects/import"),
+        ("manager", "account", "/account"),
         ("manager", "notifications-manager", "/notifications/"),
         ("applicant", "my-application", "/my-application"),
         ("applicant", "notifications-applicant", "/notifications/"),
         ("admin", "admin-users", "/admin/users"),
         ("admin", "admin-territories", "/admin/territories"),
+        ("admin", "admin-invite", "/admin/users/invite"),
+        ("admin", "admin-channel-types", "/admin/lists/channel-types"),
+        ("admin", "admin-audit", "/admin/audit"),
     ]
 
 
