@@ -210,3 +210,17 @@ def test_rate_limits_hold_across_workers_with_redis(tmp_path):
     finally:
         for key in server.scan_iter(f"*{prefix}*"):
             server.delete(key)
+
+
+def test_create_admin_command_makes_an_admin_who_can_sign_in(app, make_client):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["create-admin", "--email", "Boss@Example.com", "--name", "Boss",
+                                 "--password", "long-enough-pass"])
+    assert "Administrator boss@example.com created." in result.output
+    client = make_client()
+    client.login("boss@example.com", "long-enough-pass")
+    assert client.get("/admin/users").status_code == 200
+    again = runner.invoke(args=["create-admin", "--email", "boss@example.com", "--name", "B", "--password", "long-enough-pass"])
+    assert again.exit_code != 0 and "already exists" in again.output
+    short = runner.invoke(args=["create-admin", "--email", "x@example.com", "--name", "X", "--password", "short"])
+    assert short.exit_code != 0 and "at least 10 characters" in short.output

@@ -236,3 +236,16 @@ def test_manager_sends_a_question_and_the_applicant_answers(client, make_client,
     assert "Five outlets." in client.get(f"/pipeline/prospects/{prospect.id}").get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
         Notification.user_id == people["manager"].id, Notification.kind == "message_received")) == 1
+
+
+def test_the_prospect_list_pages_through_many_prospects_keeping_the_filters(client, people, make_prospect):
+    for n in range(30):
+        make_prospect(f"Paged Co {n:02d}", owner=people["manager"], stage="qualifying" if n % 2 else "new")
+    client.login("gd.manager@test.example")
+    first = client.get("/pipeline/prospects?sort=company").get_data(as_text=True)
+    assert "Paged Co 00" in first and "Paged Co 24" in first and "Paged Co 25" not in first
+    assert "page=2" in first and "sort=company" in first
+    second = client.get("/pipeline/prospects?sort=company&page=2").get_data(as_text=True)
+    assert "Paged Co 25" in second and "Paged Co 00" not in second
+    filtered = client.get("/pipeline/prospects?stage=new&sort=company").get_data(as_text=True)
+    assert "Paged Co 00" in filtered and "Paged Co 01" not in filtered and "page=2" not in filtered
