@@ -7,3 +7,6 @@ from portal.recruitment.models import (  # noqa: F401
     Activity, DuplicateApplication, FollowUp, Message, Prospect, ProspectDocument, StageChange,
 )
 from portal.reference.models import ChannelType, PartnerTier, ProductLine, Territory  # noqa: F401
+from portal.partners.models import DepositAccount, DepositMovement, Outlet, Partner  # noqa: F401
+from portal.negotiation.models import TermLine, TermSheet  # noqa: F401
+from portal.agreements.models import Agreement, AgreementTemplate, Signature  # noqa: F401

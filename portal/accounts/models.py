@@ -35,8 +35,11 @@ class User(Audited, UserMixin, TimestampMixin, db.Model):
     timezone: Mapped[str] = mapped_column(sa.String(50), default="Asia/Shanghai")
     phone: Mapped[str | None] = mapped_column(sa.String(30))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Partner admins and staff belong to one partner organisation.
+    partner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("partner.id", use_alter=True), index=True)
 
     territories = relationship("Territory", secondary=manager_territory, back_populates="managers")
+    partner = relationship("Partner", back_populates="users", foreign_keys=[partner_id])
 
     def get_id(self):
         return f"{self.id}:{self.session_version}"
