@@ -239,3 +239,29 @@ def people(make_user, reference_data):
         "applicant": make_user("applicant1@test.example", "applicant"),
         "other_applicant": make_user("applicant2@test.example", "applicant"),
     }
+
+
+@pytest.fixture
+def partners(people, make_user, make_prospect, reference_data, db):
+    """Two signed partner organisations: One in Shenzhen (Guangdong, managed by the GD manager)
+    with an admin and a staff member, Two in Hangzhou (Zhejiang) with an admin."""
+    from portal.partners.models import Partner
+
+    def partner(name, territory, manager, code):
+        t = reference_data[territory]
+        prospect = make_prospect(name, territory, owner=manager, stage="signed", credit_code=code)
+        p = Partner(name=name, credit_code=code, prospect_id=prospect.id, province_id=t.parent_id, city_id=t.id,
+                    channel_type_id=reference_data["social"].id, manager_id=manager.id, status="active")
+        p.territories = [t]
+        db.session.add(p)
+        db.session.commit()
+        return p
+
+    one = partner("Partner One Trading", "GD-SZ", people["manager"], "91440300MA5EXAMPLA")
+    two = partner("Partner Two Retail", "ZJ-HZ", people["other_manager"], "91330100MA2B123450")
+    for email, role, org in (("p1.admin@test.example", "partner_admin", one), ("p1.staff@test.example", "partner_staff", one),
+                             ("p2.admin@test.example", "partner_admin", two)):
+        user = make_user(email, role)
+        user.partner_id = org.id
+    db.session.commit()
+    return {"one": one, "two": two}

@@ -20,10 +20,12 @@ from portal.notifications.services import notify
 from portal.recruitment.models import FollowUp
 from portal.recruitment.services import add_document
 
-ROLES = ("anonymous", "applicant", "manager", "other_manager", "admin")
+ROLES = ("anonymous", "applicant", "manager", "other_manager", "admin", "partner_admin", "partner_staff",
+         "other_partner_admin")
 PDF = b"%PDF-1.4\n%%EOF\n"
 
-ANON, APPL, MGR, OTHER, ADMIN = ROLES
+ANON, APPL, MGR, OTHER, ADMIN, PADMIN, PSTAFF, OTHER_PADMIN = ROLES
+PARTNER_ROLES = (PADMIN, PSTAFF, OTHER_PADMIN)
 
 
 def everyone(status):
@@ -31,33 +33,46 @@ def everyone(status):
 
 
 def signed_in(status, anonymous=302):
-    return {ANON: anonymous, APPL: status, MGR: status, OTHER: status, ADMIN: status}
+    return {**dict.fromkeys(ROLES, status), ANON: anonymous}
 
 
 def admin_only(status=200):
-    return {ANON: 302, APPL: 403, MGR: 403, OTHER: 403, ADMIN: status}
+    return {**dict.fromkeys(ROLES, 403), ANON: 302, ADMIN: status}
 
 
 def internal(status=200):
-    return {ANON: 302, APPL: 403, MGR: status, OTHER: status, ADMIN: status}
+    return {**dict.fromkeys(ROLES, 403), ANON: 302, MGR: status, OTHER: status, ADMIN: status}
 
 
 def own_prospect(status=200):
     """Prospect A is in Shenzhen (Guangdong), owned by the Guangdong manager."""
-    return {ANON: 302, APPL: 403, MGR: status, OTHER: 404, ADMIN: status}
+    return {**dict.fromkeys(ROLES, 403), ANON: 302, MGR: status, OTHER: 404, ADMIN: status}
 
 
 def applicant_only(status=200):
-    return {ANON: 302, APPL: status, MGR: 403, OTHER: 403, ADMIN: 403}
+    return {**dict.fromkeys(ROLES, 403), ANON: 302, APPL: status}
+
+
+def partner_users(status=200):
+    """Any partner user, for pages about their own organisation."""
+    return {**dict.fromkeys(ROLES, 403), ANON: 302, PADMIN: status, PSTAFF: status, OTHER_PADMIN: status}
+
+
+def own_partner(status=200, staff=None):
+    """Partner One's own records: its admin (and staff, unless ``staff`` says otherwise); the
+    other organisation's admin gets 404; Partner One is in Guangdong, so the GD manager and the
+    admin see it and the ZJ manager gets 404."""
+    return {**dict.fromkeys(ROLES, 403), ANON: 302, PADMIN: status, PSTAFF: status if staff is None else staff,
+            OTHER_PADMIN: 404}
 
 
 # endpoint -> (method, url template, form data, expected by role)
 ROUTES = {
     "static": ("GET", "/static/css/portal.css", None, everyone(200)),
     "bootstrap.static": ("GET", "/bootstrap/static/css/bootstrap.min.css", None, everyone(200)),
-    "core.home": ("GET", "/", None, {ANON: 200, APPL: 302, MGR: 302, OTHER: 302, ADMIN: 302}),
+    "core.home": ("GET", "/", None, signed_in(302, anonymous=200)),
     "core.health": ("GET", "/health", None, everyone(200)),
-    "accounts.login": ("GET", "/login", None, {ANON: 200, APPL: 302, MGR: 302, OTHER: 302, ADMIN: 302}),
+    "accounts.login": ("GET", "/login", None, signed_in(302, anonymous=200)),
     "accounts.logout": ("POST", "/logout", {}, everyone(302)),
     "accounts.forgot_password": ("GET", "/password/forgot", None, everyone(200)),
     "accounts.set_password": ("GET", "/password/set/not-a-token", None, everyone(400)),
@@ -104,8 +119,9 @@ ROUTES = {
     "pipeline.download": ("GET", "/pipeline/prospects/{prospect_id}/documents/{document_id}", None, own_prospect()),
     "notifications.index": ("GET", "/notifications/", None, signed_in(200)),
     "notifications.open_one": ("POST", "/notifications/{notification_id}/open", {},
-                               {ANON: 302, APPL: 302, MGR: 404, OTHER: 404, ADMIN: 404}),
+                               {**signed_in(404), ANON: 302, APPL: 302}),
     "notifications.read_all": ("POST", "/notifications/read-all", {}, signed_in(302)),
+    "partners.home": ("GET", "/partner/", None, partner_users()),
 }
 
 EMAILS = {
@@ -113,11 +129,14 @@ EMAILS = {
     MGR: "gd.manager@test.example",
     OTHER: "zj.manager@test.example",
     ADMIN: "admin@test.example",
+    PADMIN: "p1.admin@test.example",
+    PSTAFF: "p1.staff@test.example",
+    OTHER_PADMIN: "p2.admin@test.example",
 }
 
 
 @pytest.fixture
-def world(people, make_prospect, reference_data, db):
+def world(people, partners, make_prospect, reference_data, db):
     """Prospect A: Shenzhen, owned by the Guangdong manager, applied by applicant1, with a
     document, a follow-up and a notification for the applicant."""
     prospect = make_prospect("Shenzhen Huatong", "GD-SZ", owner=people["manager"], applicant=people["applicant"])
@@ -133,6 +152,7 @@ def world(people, make_prospect, reference_data, db):
         "notification_id": notification.id, "applicant_id": people["applicant"].id,
         "manager_id": people["manager"].id, "territory_id": reference_data["GD"].id,
         "channel_type_id": reference_data["social"].id,
+        "partner_id": partners["one"].id, "other_partner_id": partners["two"].id,
     }
 
 

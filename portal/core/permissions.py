@@ -25,6 +25,13 @@ PERMISSIONS = {
     "admin.users": {ADMIN},
     "admin.reference": {ADMIN},
     "admin.audit": {ADMIN},
+    # negotiation and agreements, vendor side
+    "terms.negotiate": {ADMIN, MANAGER},
+    "agreements.manage": {ADMIN, MANAGER},
+    "templates.manage": {ADMIN},
+    # signed partners' own portal
+    "partner.portal": {PARTNER_ADMIN, PARTNER_STAFF},
+    "partner.admin": {PARTNER_ADMIN},
 }
 
 
@@ -89,10 +96,34 @@ def can_claim_prospect(user, prospect):
     return has_permission(user, "pipeline.edit") and prospect.owner_id is None
 
 
+def can_view_partner(user, partner):
+    """Admins see every partner; a manager the partners they manage or that sit in a territory
+    they cover; a partner's own admin and staff their own organisation, nothing else."""
+    if not user or not getattr(user, "is_authenticated", False) or not user.active:
+        return False
+    if user.role == ADMIN:
+        return True
+    if user.role == MANAGER:
+        if partner.manager_id == user.id:
+            return True
+        covered = user.covered_territory_ids()
+        return partner.city_id in covered or partner.province_id in covered
+    if user.role in (PARTNER_ADMIN, PARTNER_STAFF):
+        return user.partner_id is not None and user.partner_id == partner.id
+    return False
+
+
+def can_manage_partner(user, partner):
+    """Change a partner's own profile, outlets and staff: its partner admin."""
+    return user.role == PARTNER_ADMIN and user.partner_id == partner.id and user.active
+
+
 RULES = {
     "view_prospect": can_view_prospect,
     "edit_prospect": can_edit_prospect,
     "claim_prospect": can_claim_prospect,
+    "view_partner": can_view_partner,
+    "manage_partner": can_manage_partner,
 }
 
 

@@ -16,6 +16,8 @@ def home():
             return redirect(url_for("pipeline.home"))
         if has_permission(current_user, "application.own"):
             return redirect(url_for("applicant.mine"))
+        if has_permission(current_user, "partner.portal"):
+            return redirect(url_for("partners.home"))
         return render_template("core/partner_home.html")
     return render_template("core/landing.html")
 
