@@ -1,0 +1,45 @@
+"""Every user-facing string has its Simplified Chinese translation, with the same placeholders."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGUES = sorted((ROOT / "portal" / "translations").glob("zh*/LC_MESSAGES/messages.po"))
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sdf]")
+
+
+def load_catalogue():
+    assert CATALOGUES, "no Chinese catalogue under portal/translations/"
+    with open(CATALOGUES[0], "rb") as handle:
+        return read_po(handle)
+
+
+def test_every_string_in_the_code_is_in_the_chinese_catalogue(tmp_path):
+    pot = tmp_path / "messages.pot"
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
+                    "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), "."],
+                   check=True, capture_output=True, cwd=ROOT)
+    with open(pot, "rb") as handle:
+        wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
+    catalogue = load_catalogue()
+    translated = {m.id if isinstance(m.id, str) else m.id[0] for m in catalogue if m.id and m.string
+                  and not m.fuzzy and (m.string if isinstance(m.string, str) else all(m.string))}
+    missing = sorted(wanted - translated)
+    assert not missing, f"{len(missing)} strings lack a Chinese translation (make extract-messages): {missing[:15]}"
+
+
+def test_translations_keep_their_placeholders():
+    wrong = []
+    for message in load_catalogue():
+        if not message.id or not message.string:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        expected = set(PLACEHOLDER.findall(ids[0]))
+        for string in strings:
+            if set(PLACEHOLDER.findall(string)) != expected:
+                wrong.append((ids[0], string))
+    assert not wrong, f"placeholders differ: {wrong[:10]}"
