@@ -188,7 +188,8 @@ def change_stage(prospect, to_stage, reason, actor, via_workflow=False):
     prospect.stage_changed_at = utcnow()
     params = {"company": prospect.company_name, "stage": to_stage}
     if prospect.applicant is not None:
-        notify(prospect.applicant, "stage_changed", params, link=url_for("applicant.mine"))
+        # The home page takes each user to their own page: the application, or the partner portal once signed.
+        notify(prospect.applicant, "stage_changed", params, link=url_for("core.home"))
     if prospect.owner is not None and prospect.owner.id != actor.id:
         notify(prospect.owner, "stage_changed", params,
                link=url_for("pipeline.prospect", prospect_id=prospect.id))
