@@ -55,6 +55,12 @@ class BaseConfig:
     RESET_RATE_LIMIT = "5 per minute;20 per hour"
     APPLY_RATE_LIMIT = "5 per minute;30 per hour"
 
+    # The vendor as named in generated agreements (Party A / 甲方)
+    VENDOR_NAME_EN = "Example Telecom Co., Ltd."
+    VENDOR_NAME_ZH = "示例通信有限公司"
+    VERIFY_RATE_LIMIT = "10 per minute;60 per hour"  # public agreement verification
+    VERIFY_MAX_BYTES = 20 * 1024 * 1024
+
     PASSWORD_TOKEN_MAX_AGE = 48 * 3600
     PASSWORD_HASH_METHOD = "scrypt"
     PER_PAGE = 25

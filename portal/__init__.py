@@ -94,13 +94,16 @@ def register_blueprints(app):
     from portal.negotiation.views import bp as negotiation_bp
     from portal.notifications.views import bp as notifications_bp
     from portal.recruitment import io_views, reports  # noqa: F401  (routes on pipeline_bp)
+    from portal.agreements import register as agreements_register  # noqa: F401
     from portal.recruitment.views import applicant_bp, apply_bp, pipeline_bp
     from portal.partners.views import bp as partners_bp
+    from portal.partners.views import partners_admin as partners_admin_bp
     from portal.reference.views import bp as reference_bp
 
     for bp in (core_bp, accounts_bp, accounts_admin_bp, reference_bp, apply_bp, applicant_bp,
                pipeline_bp, notifications_bp, negotiation_bp, agreements_bp, partners_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(partners_admin_bp)
 
     from portal.core.errors import register_error_handlers
 

@@ -265,3 +265,48 @@ def partners(people, make_user, make_prospect, reference_data, db):
         user.partner_id = org.id
     db.session.commit()
     return {"one": one, "two": two}
+
+
+@pytest.fixture
+def make_agreement(db, reference_data):
+    """An agreement as generation leaves it, without the generation code: a locked term sheet and
+    an agreement (status "sent" unless told) whose small real PDF is stored with its SHA-256.
+    The prospect's stage is left as it is (give make_prospect stage="agreement_sent")."""
+    from datetime import date
+
+    from portal.agreements.models import Agreement, AgreementTemplate
+    from portal.core.pdf import render
+    from portal.core.storage import store_bytes
+    from portal.negotiation.models import TermSheet
+    from portal.reference.models import PartnerTier
+
+    counter = {"n": 0}
+
+    def factory(prospect, deposit=Decimal("20000.10"), territories=None, tier=None, exclusive=True, kind="original",
+                status="sent", previous=None, partner=None, channel_type=None, text="Distribution agreement", pdf=None):
+        counter["n"] += 1
+        template = _db.session.scalar(sa.select(AgreementTemplate).where(AgreementTemplate.code == "test-distributor"))
+        if template is None:
+            template = AgreementTemplate(code="test-distributor", version=1, name_en="Distributor agreement",
+                                         name_zh="经销协议", body_en="<p>Terms</p>", body_zh="<p>条款</p>")
+            _db.session.add(template)
+        tier = tier or _db.session.scalar(sa.select(PartnerTier).where(PartnerTier.code == "gold"))
+        sheet = TermSheet(prospect_id=prospect.id, number=len(prospect.term_sheets) + 1, author_side="vendor",
+                          status="locked", exclusive=exclusive,
+                          channel_type_id=(channel_type or reference_data["social"]).id, tier_id=tier.id,
+                          start_date=date(2026, 1, 1), end_date=date(2027, 12, 31), deposit=Decimal(deposit))
+        sheet.territories = list(territories) if territories is not None else [prospect.city or prospect.province]
+        _db.session.add(sheet)
+        number = f"T-{prospect.id}-{counter['n']:03d}"
+        html = (f"<h1>{text} {number}</h1><p>{prospect.company_name}</p>"
+                f"<p>Deposit CNY {sheet.deposit}</p>")
+        stored = store_bytes(pdf or render(html), f"{number}.pdf", "application/pdf")  # pdf: bytes to skip rendering
+        agreement = Agreement(number=number, kind=kind, status=status, prospect_id=prospect.id,
+                              partner_id=partner.id if partner else None, term_sheet=sheet, template=template,
+                              previous_id=previous.id if previous else None, start_date=sheet.start_date,
+                              end_date=sheet.end_date, document_id=stored.id)
+        _db.session.add(agreement)
+        _db.session.commit()
+        return agreement
+
+    return factory

@@ -14,9 +14,11 @@ from datetime import date
 
 import pytest
 
+from portal.agreements.models import Signature
 from portal.core import storage
 from portal.extensions import db as _db
 from portal.notifications.services import notify
+from portal.partners.models import Outlet
 from portal.recruitment.models import FollowUp
 from portal.recruitment.services import add_document
 
@@ -64,6 +66,37 @@ def own_partner(status=200, staff=None):
     admin see it and the ZJ manager gets 404."""
     return {**dict.fromkeys(ROLES, 403), ANON: 302, PADMIN: status, PSTAFF: status if staff is None else staff,
             OTHER_PADMIN: 404}
+
+
+def partner_admins(status=200):
+    """Admin-only pages about the user's own organisation: each partner admin sees their own;
+    partner staff get 403."""
+    return {**dict.fromkeys(ROLES, 403), ANON: 302, PADMIN: status, OTHER_PADMIN: status}
+
+
+def vendor_of_partner_one(status=200):
+    """Vendor-side pages about Partner One (Guangdong): the GD manager and the admin; the ZJ
+    manager gets 404; partner users and applicants 403."""
+    return {**dict.fromkeys(ROLES, 403), ANON: 302, MGR: status, ADMIN: status, OTHER: 404}
+
+
+def agreement_of_prospect_a(applicant=403, vendor=403):
+    """An agreement on prospect A (not yet a partner): its applicant and its vendor side (the GD
+    manager, the admin) may open it, each for their own part; everyone else gets 404."""
+    return {**dict.fromkeys(ROLES, 404), ANON: 302, APPL: applicant, MGR: vendor, ADMIN: vendor}
+
+
+def both_sides_of_prospect(status=200):
+    """A prospect's negotiation (Shenzhen, GD manager, applicant1): its applicant and its vendor
+    side; the ZJ manager and the partner admins (not this prospect's partner) get 404; partner
+    staff never negotiate (403)."""
+    return {**dict.fromkeys(ROLES, 404), ANON: 302, APPL: status, MGR: status, ADMIN: status, PSTAFF: 403}
+
+
+def partner_one_agreement(status=200):
+    """An agreement of Partner One (Guangdong, GD manager): its vendor side and its own partner
+    users; the ZJ manager, applicant1 and the other organisation's admin get 404."""
+    return {**dict.fromkeys(ROLES, 404), ANON: 302, MGR: status, ADMIN: status, PADMIN: status, PSTAFF: status}
 
 
 # endpoint -> (method, url template, form data, expected by role)
@@ -122,6 +155,43 @@ ROUTES = {
                                {**signed_in(404), ANON: 302, APPL: 302}),
     "notifications.read_all": ("POST", "/notifications/read-all", {}, signed_in(302)),
     "partners.home": ("GET", "/partner/", None, partner_users()),
+    "partners.profile": ("GET", "/partner/profile", None, partner_admins()),
+    "partners.outlets": ("GET", "/partner/outlets", None, partner_users()),
+    "partners.new_outlet": ("GET", "/partner/outlets/new", None, partner_admins()),
+    "partners.edit_outlet": ("GET", "/partner/outlets/{outlet_id}/edit", None, own_partner(staff=403)),
+    "partners.outlet_active": ("POST", "/partner/outlets/{outlet_id}/active", {"active": "0"}, own_partner(302, staff=403)),
+    "partners.staff": ("GET", "/partner/staff", None, partner_admins()),
+    "partners.invite_staff": ("GET", "/partner/staff/invite", None, partner_admins()),
+    "partners.staff_active": ("POST", "/partner/staff/{p1_staff_id}/active", {"active": "0"}, own_partner(302, staff=403)),
+    "partners.resend_invitation": ("POST", "/partner/staff/{p1_staff_id}/resend", {}, own_partner(302, staff=403)),
+    "partners.agreements": ("GET", "/partner/agreements", None, partner_users()),
+    "partners.deposit": ("GET", "/partner/deposit", None, partner_users()),
+    "partners_admin.deposit": ("GET", "/partners/{partner_id}/deposit", None, vendor_of_partner_one()),
+    "partners_admin.record_payment": ("POST", "/partners/{partner_id}/deposit/payments",
+                                      {"amount": "100.00", "reference": "BANK-1"}, vendor_of_partner_one(302)),
+    "agreements.register": ("GET", "/agreements/", None, internal()),
+    "agreements.sign": ("GET", "/agreements/{signed_agreement_id}/sign", None, agreement_of_prospect_a(applicant=200)),
+    "agreements.countersign": ("POST", "/agreements/{signed_agreement_id}/countersign", {},
+                               agreement_of_prospect_a(vendor=400)),
+    "agreements.seal": ("GET", "/agreements/{signed_agreement_id}/seal", None, agreement_of_prospect_a(200, 200)),
+    "agreements.templates": ("GET", "/admin/agreement-templates", None, admin_only()),
+    "agreements.new_template": ("GET", "/admin/agreement-templates/new", None, admin_only()),
+    "agreements.template": ("GET", "/admin/agreement-templates/{template_id}", None, admin_only()),
+    "agreements.edit_template": ("GET", "/admin/agreement-templates/{template_id}/edit", None, admin_only()),
+    "agreements.preview_pdf": ("GET", "/admin/agreement-templates/{template_id}/preview.pdf", None, admin_only()),
+    "agreements.generate": ("GET", "/pipeline/prospects/{prospect_id}/agreement", None, own_prospect()),
+    "agreements.view": ("GET", "/agreements/{partner_agreement_id}", None, partner_one_agreement()),
+    "agreements.document": ("GET", "/agreements/{partner_agreement_id}/document.pdf", None, partner_one_agreement()),
+    "agreements.signed_document": ("GET", "/agreements/{partner_agreement_id}/signed.pdf", None,
+                                   partner_one_agreement()),
+    "agreements.verify": ("GET", "/agreements/verify", None, everyone(200)),
+    "negotiation.terms": ("GET", "/prospects/{prospect_id}/terms", None, both_sides_of_prospect()),
+    "negotiation.propose": ("GET", "/prospects/{negotiating_prospect_id}/terms/new", None, both_sides_of_prospect()),
+    # Accept/lock answer 302 to whoever may act (refusals are flashed on the negotiation page).
+    "negotiation.accept": ("POST", "/prospects/{negotiating_prospect_id}/terms/1/accept", {}, both_sides_of_prospect(302)),
+    "negotiation.lock": ("POST", "/prospects/{negotiating_prospect_id}/terms/1/lock", {}, both_sides_of_prospect(302)),
+    "negotiation.start_renewal": ("POST", "/agreements/{signed_agreement_id}/renew", {},
+                                  {**internal(302), OTHER: 404}),
 }
 
 EMAILS = {
@@ -136,7 +206,7 @@ EMAILS = {
 
 
 @pytest.fixture
-def world(people, partners, make_prospect, reference_data, db):
+def world(people, partners, make_prospect, make_agreement, reference_data, db):
     """Prospect A: Shenzhen, owned by the Guangdong manager, applied by applicant1, with a
     document, a follow-up and a notification for the applicant."""
     prospect = make_prospect("Shenzhen Huatong", "GD-SZ", owner=people["manager"], applicant=people["applicant"])
@@ -146,6 +216,21 @@ def world(people, partners, make_prospect, reference_data, db):
     _db.session.add(follow_up)
     notification = notify(people["applicant"], "stage_changed", {"company": "x", "stage": "new"}, link="/my-application",
                           email=False)
+    outlet = Outlet(partner_id=partners["one"].id, name="Futian Store", address="1 Shennan Road",
+                    city_id=reference_data["GD-SZ"].id, kind="store")
+    _db.session.add(outlet)
+    signed = make_agreement(prospect, status="partner_signed", pdf=PDF)  # signed by applicant1, with a seal scan
+    _db.session.add(Signature(agreement=signed, side="partner", user_id=people["applicant"].id, signer_name="Li Lei",
+                              signer_title="Owner", authorised=True, document_sha256=signed.document.sha256,
+                              seal_file=storage.store_bytes(PDF, "seal.pdf", "application/pdf", people["applicant"])))
+    from portal.negotiation.models import TermSheet  # a prospect in negotiation with the vendor's open version 1
+
+    negotiating = make_prospect("Shenzhen Xinda", "GD-SZ", owner=people["manager"], applicant=people["applicant"],
+                                stage="negotiating")
+    _db.session.add(TermSheet(prospect_id=negotiating.id, number=1, author_side="vendor", author_id=people["manager"].id))
+    # Partner One's countersigned agreement, with its signed PDF
+    partner_agreement = make_agreement(partners["one"].prospect, status="countersigned", partner=partners["one"], pdf=PDF)
+    partner_agreement.signed_document = storage.store_bytes(PDF + b"%signed\n", "signed.pdf", "application/pdf")
     _db.session.commit()
     return {
         "prospect_id": prospect.id, "document_id": document.id, "follow_up_id": follow_up.id,
@@ -153,6 +238,11 @@ def world(people, partners, make_prospect, reference_data, db):
         "manager_id": people["manager"].id, "territory_id": reference_data["GD"].id,
         "channel_type_id": reference_data["social"].id,
         "partner_id": partners["one"].id, "other_partner_id": partners["two"].id,
+        "outlet_id": outlet.id,
+        "p1_staff_id": next(u.id for u in partners["one"].users if u.email == "p1.staff@test.example"),
+        "signed_agreement_id": signed.id,
+        "negotiating_prospect_id": negotiating.id,
+        "partner_agreement_id": partner_agreement.id, "template_id": partner_agreement.template_id,
     }
 
 

@@ -23,6 +23,16 @@ MESSAGES = {
     "prospect_assigned": _l("%(company)s was assigned to you."),
     "duplicate_application": _l("Someone applied again for %(company)s (credit code already on file)."),
     "document_added": _l("%(author)s added a document to %(company)s."),
+    "terms_proposed": _l("%(author)s sent version %(number)s of the terms for %(company)s."),
+    "terms_accepted": _l("%(author)s accepted version %(number)s of the terms for %(company)s."),
+    "terms_locked": _l("Version %(number)s of the terms for %(company)s is agreed and locked (confirmed by %(author)s)."),
+    "terms_renewal": _l("%(author)s started the renewal of %(company)s: version %(number)s of the terms."),
+    "deposit_paid": _l("A deposit payment of ¥%(amount)s was recorded (bank reference %(reference)s)."),
+    "agreement_sent": _l("Agreement %(number)s for %(company)s is ready: please read and sign it."),
+    "agreement_signed": _l("%(signer)s signed agreement %(number)s for %(company)s: it awaits your countersignature."),
+    "agreement_countersigned": _l("Agreement %(number)s with %(company)s is now signed by both sides."),
+    "partner_created": _l("Welcome: %(company)s is now a partner (agreement %(number)s signed by both sides). "
+                          "Open your partner portal to keep your profile, outlets and staff."),
 }
 
 
