@@ -1,27 +1,40 @@
 """Demo data for trying the portal: reference lists, territories, managers and ~200 prospects.
 
 Not for production. Everything is built from ``random.Random(SEED)``, so two loads give the same
-companies, codes and histories (dates are relative to the moment of loading). Model objects are
-built directly instead of through the services, so that no e-mail is sent and no notification
-is raised in bulk; a handful of notifications is added by hand. One commit at the end.
+companies, codes and histories (dates are relative to the moment of loading). The ~200 prospects
+are model objects built directly instead of through the services, so that no notification is
+raised in bulk; a handful of notifications is added by hand. The two signed partners are built
+through the real services (terms proposed, countered, accepted and locked; the agreement
+generated, signed and countersigned; outlets, a deposit payment, a staff member), so their
+records are exactly what the portal itself would have made; the in-app notifications those
+services raise are kept, but no e-mail is sent. One commit at the end.
 
 The demo content (company names, pitches, notes) is data, not interface text: it is written in
 Chinese or English as a real user would have typed it, and is not translated.
 """
 import random
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask import current_app, has_request_context
+from flask_babel import force_locale
 from werkzeug.security import generate_password_hash
 
 from portal.accounts.models import User
+from portal.agreements import signing
+from portal.agreements.models import AgreementTemplate
+from portal.agreements.services import ensure_default_templates, generate_agreement
 from portal.core.audit import acting_as
 from portal.core.i18n import local_today_in
 from portal.core.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
 from portal.extensions import db
+from portal.negotiation import services as negotiation
+from portal.negotiation.models import PROSPECT, VENDOR
 from portal.notifications.models import Notification
+from portal.partners import services as partner_services
 from portal.recruitment.models import (
     AGREEMENT_SENT, NEGOTIATING, NEW, QUALIFYING, REJECTED, SIGNED, WITHDRAWN, Activity, DuplicateApplication,
     FollowUp, Message, Prospect, StageChange,
@@ -31,7 +44,9 @@ from portal.reference.models import ChannelType, PartnerTier, ProductLine, Terri
 SEED = 2026
 DEMO_PASSWORD = "demo-pass-2026"
 
-# email -> (name, role, locale, territory codes covered, description for the README)
+# email -> (name, role, locale, territory codes covered, description for the README).
+# The role is the one the account is created with: partner@ and partner2@ start as applicants and
+# become their partner's admin when their agreement is countersigned (see SIGNED_PARTNERS).
 _ACCOUNTS = {
     "admin@demo.example": ("Helen Xu", "admin", "en", (), "administrator"),
     "manager@demo.example": ("王芳", "manager", "zh_CN", ("GD",),
@@ -43,6 +58,14 @@ _ACCOUNTS = {
                               "channel manager of one city only: Chengdu (the rest of Sichuan is uncovered)"),
     "applicant@demo.example": ("刘洋", "applicant", "zh_CN", (),
                                "applicant: 东莞市鑫达通讯器材有限公司, negotiating with manager@demo.example"),
+    "partner@demo.example": ("黄志明", "applicant", "zh_CN", (),
+                             "partner admin of 深圳市鹏程通讯连锁有限公司 (Shenzhen), signed with manager@demo.example; "
+                             "4 outlets, deposit partly paid (Chinese interface)"),
+    "partner2@demo.example": ("Grace Lin", "applicant", "en", (),
+                              "partner admin of Ningbo Sanjiang Telecom Distribution Co., Ltd., signed with "
+                              "manager2@demo.example; 3 outlets, deposit not paid yet"),
+    "staff@demo.example": ("周婷", "partner_staff", "zh_CN", (),
+                           "partner staff of 深圳市鹏程通讯连锁有限公司 (partner@demo.example's company; Chinese interface)"),
 }
 DEMO_ACCOUNTS = {email: spec[4] for email, spec in _ACCOUNTS.items()}
 
@@ -244,6 +267,107 @@ MESSAGES = {
 }
 
 
+# Two partners signed through the real services, one per demo manager. Each term sheet version
+# lists what it changes from the one before; ``accept`` is done by the side that did not write the
+# last version, and the lock by its author. Outlets: (name, address, city, kind, opening date).
+SIGNER_IP = "127.0.0.1"
+SIGNER_AGENT = "Demo data loader"
+SIGNED_PARTNERS = (
+    {
+        "email": "partner@demo.example", "manager": "manager@demo.example", "area": "GD-SZ", "channel": "social",
+        "english": False, "company": "深圳市鹏程通讯连锁有限公司", "legal_representative": "黄建国",
+        "mobile": "13923817465", "outlet_count": 4, "years": 12, "capital": Decimal("3000000.00"),
+        "products": ("mobile", "broadband", "prepaid"),
+        "pitch": "我们在深圳经营4家通讯门店（含深圳大学校园营业点），月均新增用户约300户，"
+                 "希望成为贵司移动套餐、家庭宽带和有价卡的授权代理。",
+        "days": (75, 68, 40),  # applied, qualifying, negotiating: days ago
+        "activities": (
+            ("call", 70, "王芳、黄志明（总经理）",
+             "电话初步沟通：深圳4家门店，华强北旗舰店客流最大，希望代理移动套餐、家庭宽带和有价卡。"),
+            ("visit", 55, "王芳、黄志明（总经理）",
+             "走访华强北旗舰店和南山科技园店：客流大，店员熟悉套餐办理；门头需按我司标准改造。"),
+            ("meeting", 30, "王芳、黄志明（总经理）、财务负责人吴敏",
+             "商务洽谈：对方接受非独家代理，但认为5万元信誉保证金偏高，希望提高移动套餐佣金比例。"),
+        ),
+        "terms": {
+            "territories": ("GD-SZ",), "exclusive": False, "tier": "silver", "years": 2,
+            "deposit": "50000.00", "rent_subsidy_per_outlet": "1500.00",
+            "payment_terms": "佣金按月结算：每月10日前双方对账，次月20日前支付至乙方对公账户。",
+            "special_clauses": "乙方门店须在协议生效后30日内按甲方标准完成门头形象改造；校园营业点不得跨校区销售。",
+            "lines": {"mobile": ("3.00", "150000.00"), "broadband": ("5.00", "40000.00"),
+                      "prepaid": ("1.20", "30000.00")},
+            "note": "首版条款，依据商务洽谈纪要拟定。",
+        },
+        "versions": (
+            (VENDOR, {}),
+            (PROSPECT, {"deposit": "30000.00", "lines": {"mobile": ("3.35", "150000.00")},
+                          "note": "信誉保证金调整为3万元；移动套餐佣金比例调整为3.35%，其余条款不变。"}),
+        ),
+        "language": "zh", "signer_title": "总经理", "manager_title": "渠道经理",
+        "profile": {"phone": "0755-83261088", "email": "huang.zhiming@pengcheng-sz.example",
+                    "address": "深圳市福田区华强北路1019号华强广场12楼1203室"},
+        "outlets": (
+            ("鹏程通讯华强北旗舰店", "深圳市福田区华强北路1019号华强广场一楼A12", "GD-SZ", "store", date(2014, 5, 18)),
+            ("鹏程通讯南山科技园店", "深圳市南山区科苑路15号科兴科学园B栋一楼", "GD-SZ", "store", date(2017, 9, 1)),
+            ("鹏程通讯龙华地铁站专柜", "深圳市龙华区人民路龙华地铁站C出口", "GD-SZ", "kiosk", date(2021, 3, 20)),
+            ("深圳大学校园营业点", "深圳市南山区南海大道3688号深圳大学学生活动中心一楼", "GD-SZ", "campus",
+             date(2022, 9, 1)),
+        ),
+        "payment": ("20000.00", "CMB-0755-88031264", "首期信誉保证金，招商银行对公转账。"),
+        "staff": "staff@demo.example",
+    },
+    {
+        "email": "partner2@demo.example", "manager": "manager2@demo.example", "area": "ZJ-NB", "channel": "dealer",
+        "english": True, "company": "Ningbo Sanjiang Telecom Distribution Co., Ltd.",
+        "legal_representative": "Lin Guohua", "mobile": "13857420936", "outlet_count": 3, "years": 9,
+        "capital": Decimal("5000000.00"), "products": ("broadband", "handsets"),
+        "pitch": "Handset and broadband distributor in Ningbo with three own stores and 24 retail outlets "
+                 "downstream; we would like the regional distribution of your handsets and home broadband.",
+        "days": (64, 58, 28),
+        "activities": (
+            ("call", 60, "Chen Jie, Grace Lin",
+             "Intro call with Grace Lin: three own stores and 24 retail outlets around Ningbo; keen on handsets and "
+             "home broadband."),
+            ("meeting", 25, "Chen Jie, Grace Lin (general manager), Lin Guohua",
+             "Meeting at the Ningbo branch on exclusivity and the deposit; they want a rent subsidy for their own "
+             "stores."),
+            ("visit", 18, "Chen Jie, Grace Lin",
+             "Visited the Tianyi Square and Yinzhou stores: good shopfronts, stock records in order."),
+        ),
+        "terms": {
+            "territories": ("ZJ-NB",), "exclusive": True, "tier": "gold", "years": 1,
+            "deposit": "80000.00", "rent_subsidy_per_outlet": "0.00",
+            "payment_terms": "Commission is settled monthly: statement by the 10th, payment by the 20th of the "
+                             "following month to the partner's company account.",
+            "special_clauses": "Exclusive distribution of handsets and home broadband in Ningbo; at least 20 retail "
+                               "outlets supplied by the end of the first quarter.",
+            "lines": {"handsets": ("2.50", "500000.00"), "broadband": ("4.00", "60000.00")},
+            "note": "First offer, as discussed at the meeting in Ningbo.",
+        },
+        "versions": (
+            (VENDOR, {}),
+            (PROSPECT, {"deposit": "50000.00", "rent_subsidy_per_outlet": "800.00",
+                          "note": "Deposit lowered to CNY 50,000 and a rent subsidy of CNY 800 per own store."}),
+            (VENDOR, {"deposit": "60000.00",
+                      "note": "We meet you at a CNY 60,000 deposit; the rent subsidy of CNY 800 is accepted."}),
+        ),
+        "language": "bilingual", "signer_title": "General Manager", "manager_title": "Channel Manager",
+        "profile": {"phone": "0574-87352210", "email": "grace.lin@sanjiang-nb.example",
+                    "address": "Room 1506, 88 Zhongshan East Road, Haishu District, Ningbo"},
+        "outlets": (
+            ("Sanjiang Mobile Tianyi Square", "No. 88 Zhongshan East Road, Haishu District, Ningbo", "ZJ-NB",
+             "store", date(2016, 4, 12)),
+            ("Sanjiang Mobile Yinzhou Wanda", "Wanda Plaza L1-27, 999 Siming Middle Road, Yinzhou District, Ningbo",
+             "ZJ-NB", "franchise", date(2019, 11, 8)),
+            ("Sanjiang Mobile Tmall shop", "Online; shipped from 18 Xinqi Road, Beilun District, Ningbo", "ZJ-NB",
+             "online", date(2020, 6, 18)),
+        ),
+        "payment": None,
+        "staff": None,
+    },
+)
+
+
 @dataclass
 class _Area:
     province: Territory
@@ -269,6 +393,7 @@ class _Ctx:
     users: dict = field(default_factory=dict)
     areas: dict = field(default_factory=dict)
     channels: dict = field(default_factory=dict)
+    tiers: dict = field(default_factory=dict)
     products: list = field(default_factory=list)
     coverage: dict = field(default_factory=dict)  # territory code -> manager
     credit_codes: set = field(default_factory=set)
@@ -301,6 +426,9 @@ def load_demo_data(only_if_empty=False):
         db.session.flush()
         _duplicates(ctx, prospects)
         _notifications(ctx, named, prospects)
+        with _services_context():
+            _signed_partners(ctx)
+        _not_emailed(ctx)
     db.session.commit()
     return True
 
@@ -322,7 +450,7 @@ def _reference_lists(ctx):
     for position, (code, en, zh) in enumerate(PRODUCT_LINES, 1):
         ctx.products.append(_get_or_create(ProductLine, code, name_en=en, name_zh=zh, position=position))
     for position, (code, en, zh) in enumerate(TIERS, 1):
-        _get_or_create(PartnerTier, code, name_en=en, name_zh=zh, position=position)
+        ctx.tiers[code] = _get_or_create(PartnerTier, code, name_en=en, name_zh=zh, position=position)
     for code, zh, en, division, cities in PROVINCES:
         province = _get_or_create(Territory, code, level="province", name_en=en, name_zh=zh)
         ctx.areas[code] = _Area(province, None, division)
@@ -483,6 +611,7 @@ def _slots(ctx):
     quotas = dict(STAGE_QUOTAS)
     quotas[NEW] -= UNASSIGNED
     quotas[NEGOTIATING] -= 1  # the named applicant's company
+    quotas[SIGNED] -= len(SIGNED_PARTNERS)  # signed through the services, see _signed_partners
     uncovered = ["YN-KM"] * 5 + ["YN-DL"] * 3 + ["YN"] * 2 + ["SC-MY"] * 4 + ["SC"] * 2
     slots = [(code, NEW) for code in uncovered]
     stages = [stage for stage, n in quotas.items() for _ in range(n)]
@@ -772,3 +901,134 @@ def _notifications(ctx, named, prospects):
         now - timedelta(days=18, hours=2))
     add(applicant, "message_received", {"company": company, "author": manager.name}, "/my-application#messages",
         now - timedelta(days=2, hours=4))
+
+
+# ---- signed partners, through the services -----------------------------------------------------------
+
+
+@contextmanager
+def _services_context():
+    """What the services need outside a web request (the CLI): a request context, for url_for.
+    E-mail goes to flask_mailman's "dummy" backend meanwhile: the services notify, and the in-app
+    notifications are welcome, but nobody is e-mailed about demo data. flask_mailman reads the
+    backend from its state (set from MAIL_BACKEND by init_app) each time it sends."""
+    state = current_app.extensions["mailman"]
+    backend = state.backend
+    state.backend = "dummy"
+    try:
+        with nullcontext() if has_request_context() else current_app.test_request_context():
+            yield
+    finally:
+        state.backend = backend
+
+
+def _not_emailed(ctx):
+    """The services stamp their notifications as e-mailed; the demo's were not (see above)."""
+    ids = [user.id for user in ctx.users.values() if user.id is not None]
+    db.session.execute(sa.update(Notification).where(Notification.user_id.in_(ids), Notification.emailed_at.isnot(None))
+                       .values(emailed_at=None).execution_options(synchronize_session=False))
+
+
+def _signed_partners(ctx):
+    ensure_default_templates(ctx.admin)
+    template = db.session.scalar(
+        sa.select(AgreementTemplate).where(AgreementTemplate.code == "distributor", AgreementTemplate.active.is_(True))
+    )
+    for spec in SIGNED_PARTNERS:
+        _signed_partner(ctx, spec, template)
+
+
+def _term_values(ctx, terms):
+    """The term sheet ``terms`` of a SIGNED_PARTNERS entry as propose_terms takes them."""
+    start = (ctx.today.replace(day=1) + timedelta(days=32)).replace(day=1)  # the first of next month
+    end = start.replace(year=start.year + terms["years"]) - timedelta(days=1)
+    products = {p.code: p for p in ctx.products}
+    return {
+        "territory_ids": [(ctx.areas[code].city or ctx.areas[code].province).id for code in terms["territories"]],
+        "exclusive": terms["exclusive"],
+        "channel_type_id": terms["channel_type"].id,
+        "tier_id": ctx.tiers[terms["tier"]].id,
+        "start_date": start,
+        "end_date": end,
+        "deposit": Decimal(terms["deposit"]),
+        "rent_subsidy_per_outlet": Decimal(terms["rent_subsidy_per_outlet"]),
+        "payment_terms": terms["payment_terms"],
+        "special_clauses": terms["special_clauses"],
+        "note": terms["note"],
+        "lines": [{"product_line_id": products[code].id, "commission_rate": Decimal(rate),
+                   "monthly_target": Decimal(target)} for code, (rate, target) in terms["lines"].items()],
+    }
+
+
+def _signed_partner(ctx, spec, template):
+    """A prospect in negotiation, two or three versions of the terms, the agreement generated,
+    signed and countersigned (so it becomes a partner), then the partner's profile and outlets,
+    a deposit payment and a staff member — each step by the person who would take it."""
+    now = ctx.now
+    manager = ctx.users[spec["manager"]]
+    created = now - timedelta(days=spec["days"][0], hours=2)
+    applicant = _user(ctx, spec["email"], created_at=created)
+    times = [created] + [now - timedelta(days=days, hours=5) for days in spec["days"][1:]]
+    prospect = _prospect(
+        ctx, spec["area"], NEGOTIATING, owner=manager, channel=spec["channel"], english=spec["english"],
+        source="online", company_name=spec["company"], contact_name=applicant.name, email=applicant.email,
+        created_at=created, path=[NEW, QUALIFYING, NEGOTIATING], times=times, skip_extras=True,
+    )
+    ctx.company_names.add(spec["company"])
+    prospect.mobile = applicant.phone = spec["mobile"]
+    prospect.legal_representative = spec["legal_representative"]
+    prospect.outlet_count = spec["outlet_count"]
+    prospect.years_in_business = spec["years"]
+    prospect.registered_capital = spec["capital"]
+    prospect.pitch = spec["pitch"]
+    prospect.product_lines = [p for p in ctx.products if p.code in spec["products"]]
+    for kind, days, participants, outcome in spec["activities"]:
+        when = now - timedelta(days=days, hours=3)
+        db.session.add(Activity(prospect=prospect, kind=kind, occurred_at=when, participants=participants,
+                                outcome=outcome, author=manager, created_at=when + timedelta(hours=1)))
+    prospect.updated_at = times[-1]
+    db.session.flush()  # the services check sides and permissions by id
+
+    people = {VENDOR: manager, PROSPECT: applicant}
+    terms = dict(spec["terms"], channel_type=ctx.channels[spec["channel"]])
+    sheet = None
+    with force_locale(manager.locale or "en"):  # texts the services store are in the manager's language
+        for side, changes in spec["versions"]:
+            terms = {**terms, **changes, "lines": {**terms["lines"], **changes.get("lines", {})}}
+            with acting_as(people[side]):
+                sheet = negotiation.propose_terms(prospect, _term_values(ctx, terms), people[side],
+                                                  based_on=sheet.number if sheet else 0)
+        author, other = people[sheet.author_side], people[PROSPECT if sheet.author_side == VENDOR else VENDOR]
+        with acting_as(other):
+            negotiation.accept_terms(sheet, other)
+        with acting_as(author):
+            negotiation.lock_terms(sheet, author)
+        with acting_as(manager):
+            agreement = generate_agreement(prospect, template, spec["language"], manager)
+        with acting_as(applicant):
+            signing.sign(agreement, applicant, document_sha256=agreement.document.sha256,
+                         signer_name=applicant.name, signer_title=spec["signer_title"], authorised=True,
+                         ip_address=SIGNER_IP, user_agent=SIGNER_AGENT)
+        with acting_as(manager):
+            signing.countersign(agreement, manager, signer_name=manager.name, signer_title=spec["manager_title"],
+                                authorised=True, ip_address=SIGNER_IP, user_agent=SIGNER_AGENT)
+        partner = agreement.partner  # the applicant is now its partner admin
+
+        with acting_as(applicant):
+            partner_services.update_profile(partner, dict(spec["profile"], contact_name=applicant.name), applicant)
+            for name, address, city, kind, opened_on in spec["outlets"]:
+                partner_services.add_outlet(partner, {"name": name, "address": address, "city": ctx.areas[city].city,
+                                                      "kind": kind, "opened_on": opened_on}, applicant)
+        if spec["payment"]:
+            amount, reference, note = spec["payment"]
+            with acting_as(manager):
+                partner_services.record_payment(partner, Decimal(amount), reference, note, manager)
+        if spec["staff"]:
+            name, _role, locale, _codes, _description = _ACCOUNTS[spec["staff"]]
+            with acting_as(applicant):
+                staff = partner_services.invite_staff(partner, spec["staff"], name, locale, applicant)
+            staff.password_hash = ctx.password_hash  # as if they had followed the invitation
+            staff.timezone = "Asia/Shanghai"
+            ctx.users[staff.email] = staff
+    db.session.flush()
+    return partner

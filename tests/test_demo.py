@@ -1,17 +1,24 @@
 """The demo data gives a newcomer a living portal: accounts that sign in, a full funnel, and each
 person seeing what their role and territory promise."""
 import re
+import subprocess
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_babel import force_locale
 
 from portal.accounts.models import User
+from portal.agreements.models import Agreement
 from portal.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo_data
+from portal.notifications.models import Notification
+from portal.partners.models import Partner
 from portal.recruitment.models import NEGOTIATING, STAGE_LABELS, STAGES, Prospect, StageChange
 from portal.reference.models import Territory
 
 NAMED_ACCOUNTS = ("admin@demo.example", "manager@demo.example", "manager2@demo.example",
-                  "manager3@demo.example", "manager4@demo.example", "applicant@demo.example")
+                  "manager3@demo.example", "manager4@demo.example", "applicant@demo.example",
+                  "partner@demo.example", "partner2@demo.example", "staff@demo.example")
+FIRST, SECOND = "深圳市鹏程通讯连锁有限公司", "Ningbo Sanjiang Telecom Distribution Co., Ltd."
 
 
 def _prospect_in(db, province_code, owner_email):
@@ -42,7 +49,8 @@ def test_demo_fills_every_stage_of_a_realistic_funnel(db):
         changes = prospect.stage_changes
         assert changes[0].from_stage is None and changes[-1].to_stage == prospect.stage
         assert [c.created_at for c in changes] == sorted(c.created_at for c in changes)
-        assert prospect.stage_changed_at == changes[-1].created_at
+        # (the services stamp the prospect and its stage change a few microseconds apart)
+        assert abs(prospect.stage_changed_at - changes[-1].created_at) < timedelta(seconds=1)
     closed = db.session.scalars(sa.select(StageChange).where(StageChange.to_stage.in_(("rejected", "withdrawn"))))
     assert all(change.reason for change in closed)
 
@@ -94,3 +102,90 @@ def test_loading_again_when_not_empty_adds_nothing(db):
     after = (db.session.scalar(sa.select(sa.func.count(User.id))),
              db.session.scalar(sa.select(sa.func.count(Prospect.id))))
     assert after == before
+
+
+# ---- the signed partners ---------------------------------------------------------------------------
+
+
+def _partner_of(db, email):
+    return db.session.scalar(sa.select(Partner).join(User, User.partner_id == Partner.id).where(User.email == email))
+
+
+def _signed_agreement(db, partner):
+    return db.session.scalar(sa.select(Agreement).where(Agreement.partner_id == partner.id,
+                                                        Agreement.status == "countersigned"))
+
+
+def test_partner_accounts_land_on_their_own_partner_home(db, client):
+    load_demo_data()
+    for email, own, other in (("partner@demo.example", FIRST, SECOND), ("partner2@demo.example", SECOND, FIRST),
+                              ("staff@demo.example", FIRST, SECOND)):
+        client.login(email, DEMO_PASSWORD)
+        response = client.get("/")
+        assert response.status_code == 302 and response.headers["Location"].endswith("/partner/"), email
+        html = client.get("/partner/").get_data(as_text=True)
+        assert re.search(rf"<h1[^>]*>\s*{re.escape(own)}\s*</h1>", html) and other not in html, email
+        client.logout()
+
+
+def test_each_partner_admin_sees_their_outlets_and_downloads_only_their_signed_agreement(db, client):
+    load_demo_data()
+    first, second = _partner_of(db, "partner@demo.example"), _partner_of(db, "partner2@demo.example")
+    assert first is not None and second is not None and first.id != second.id
+    agreements = {first.id: _signed_agreement(db, first), second.id: _signed_agreement(db, second)}
+    for email, own, other, own_outlet, other_outlet in (
+            ("partner@demo.example", first, second, "鹏程通讯华强北旗舰店", "Sanjiang Mobile Tianyi Square"),
+            ("partner2@demo.example", second, first, "Sanjiang Mobile Tianyi Square", "鹏程通讯华强北旗舰店")):
+        client.login(email, DEMO_PASSWORD)
+        outlets = client.get("/partner/outlets").get_data(as_text=True)
+        assert own_outlet in outlets and other_outlet not in outlets
+        response = client.get(f"/agreements/{agreements[own.id].id}/signed.pdf")
+        assert response.status_code == 200
+        data = response.get_data()
+        assert data.startswith(b"%PDF")
+        info = subprocess.run(["pdfinfo", "-"], input=data, capture_output=True, check=True).stdout.decode()
+        assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) >= 2  # the agreement and its signature page
+        text = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
+        assert own.name in text and email in text  # Party B, and the signatory's account on the signature page
+        assert client.get(f"/agreements/{agreements[other.id].id}/signed.pdf").status_code == 404
+        client.logout()
+
+
+def test_partner_staff_sees_the_first_partners_home_but_cannot_invite_staff(db, client):
+    load_demo_data()
+    client.login("staff@demo.example", DEMO_PASSWORD)
+    assert FIRST in client.get("/partner/").get_data(as_text=True)
+    assert client.get("/partner/staff/invite").status_code == 403
+    response = client.post("/partner/staff/invite", {"email": "someone@demo.example", "name": "Someone"})
+    assert response.status_code == 403
+    assert db.session.scalar(sa.select(User.id).where(User.email == "someone@demo.example")) is None
+
+
+def test_first_partners_deposit_page_shows_the_amount_due_and_the_payment(db, client):
+    load_demo_data()
+    client.login("partner@demo.example", DEMO_PASSWORD)
+    html = client.get("/partner/deposit").get_data(as_text=True)
+    assert "¥30,000.00" in html  # due under the agreement: the deposit of the prospect's counter-offer
+    assert "¥20,000.00" in html and "CMB-0755-88031264" in html  # the payment the manager recorded
+    assert "¥10,000.00" in html  # still outstanding
+
+
+def test_signed_partners_come_from_a_real_negotiation_and_signing_without_sending_email(db, outbox, app):
+    load_demo_data()
+    for email, versions in (("partner@demo.example", 2), ("partner2@demo.example", 3)):
+        agreement = _signed_agreement(db, _partner_of(db, email))
+        sheets = agreement.prospect.term_sheets
+        assert [s.number for s in sheets] == list(range(1, versions + 1))
+        assert [s.author_side for s in sheets][:2] == ["vendor", "prospect"]  # an offer and a counter-offer
+        assert [s.status for s in sheets] == ["superseded"] * (versions - 1) + ["locked"]
+        assert agreement.term_sheet.id == sheets[-1].id and agreement.prospect.stage == "signed"
+        sides = {s.side: s for s in agreement.signatures}
+        assert sides["partner"].user.email == email and sides["vendor"].user.id == agreement.prospect.owner_id
+        assert sides["partner"].ip_address and sides["partner"].user_agent
+        assert sides["partner"].document_sha256 == agreement.document.sha256
+    # The services notified in the app, but the demo sent no e-mail, and e-mail works again afterwards.
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id)).join(User, Notification.user_id == User.id)
+                             .where(User.email == "partner@demo.example", Notification.kind == "partner_created")) == 1
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id)).where(Notification.emailed_at.isnot(None))) == 0
+    assert outbox == []
+    assert app.extensions["mailman"].backend == "locmem"

@@ -181,11 +181,12 @@ def change_stage(prospect, to_stage, reason, actor, via_workflow=False):
                **{"from": STAGE_LABELS[prospect.stage], "to": STAGE_LABELS[to_stage]}), field="to_stage")
     if to_stage in REASON_REQUIRED and not reason:
         raise DomainError(_l("Give a reason: the applicant is told the application was closed."), field="reason")
+    now = utcnow()
     change = StageChange(prospect=prospect, from_stage=prospect.stage, to_stage=to_stage,
-                         actor_id=actor.id, reason=reason or None)
+                         actor_id=actor.id, reason=reason or None, created_at=now)
     db.session.add(change)
     prospect.stage = to_stage
-    prospect.stage_changed_at = utcnow()
+    prospect.stage_changed_at = now
     params = {"company": prospect.company_name, "stage": to_stage}
     if prospect.applicant is not None:
         # The home page takes each user to their own page: the application, or the partner portal once signed.
