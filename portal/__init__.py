@@ -104,9 +104,14 @@ def register_blueprints(app):
     from portal.partners.views import bp as partners_bp
     from portal.partners.views import partners_admin as partners_admin_bp
     from portal.reference.views import bp as reference_bp
+    from portal.training.authoring import bp as training_admin_bp
+    from portal.training.oversight import bp as training_oversight_bp
+    from portal.training.verify import bp as certificates_bp
+    from portal.training.views import bp as training_bp
 
     for bp in (core_bp, accounts_bp, accounts_admin_bp, reference_bp, apply_bp, applicant_bp,
-               pipeline_bp, notifications_bp, negotiation_bp, agreements_bp, partners_bp):
+               pipeline_bp, notifications_bp, negotiation_bp, agreements_bp, partners_bp,
+               training_bp, training_admin_bp, training_oversight_bp, certificates_bp):
         app.register_blueprint(bp)
     app.register_blueprint(partners_admin_bp)
 

@@ -10,3 +10,8 @@ from portal.reference.models import ChannelType, PartnerTier, ProductLine, Terri
 from portal.partners.models import DepositAccount, DepositMovement, Outlet, Partner  # noqa: F401
 from portal.negotiation.models import TermLine, TermSheet  # noqa: F401
 from portal.agreements.models import Agreement, AgreementTemplate, Signature  # noqa: F401
+from portal.core.settings import Setting  # noqa: F401
+from portal.training.models import (  # noqa: F401
+    AttemptGrant, AttemptQuestion, Certificate, CurriculumRule, ExamAttempt, Lesson, LessonAttachment, LessonProgress,
+    Question, QuestionOption, TrainingAssignment, TrainingModule,
+)

@@ -32,6 +32,11 @@ PERMISSIONS = {
     # signed partners' own portal
     "partner.portal": {PARTNER_ADMIN, PARTNER_STAFF},
     "partner.admin": {PARTNER_ADMIN},
+    # training
+    "training.author": {ADMIN, MANAGER},
+    "training.learn": {PARTNER_ADMIN, PARTNER_STAFF},
+    "training.oversee": {ADMIN, MANAGER},
+    "settings.manage": {ADMIN},
 }
 
 

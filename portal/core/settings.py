@@ -1,0 +1,42 @@
+"""Admin settings kept in the database (audited), with defaults in code."""
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.core.audit import Audited
+from portal.core.models import TimestampMixin
+from portal.extensions import db
+
+# name -> (default, label)
+SETTINGS = {
+    "training_required_for_materials": (False, _l("Partners must complete their required training before ordering promotional material")),
+}
+
+
+class Setting(Audited, TimestampMixin, db.Model):
+    __tablename__ = "setting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    value: Mapped[str] = mapped_column(sa.String(500))
+
+
+def get_setting(name):
+    default = SETTINGS[name][0]
+    row = db.session.scalar(sa.select(Setting).where(Setting.name == name))
+    if row is None:
+        return default
+    if isinstance(default, bool):
+        return row.value == "true"
+    return type(default)(row.value)
+
+
+def set_setting(name, value):
+    """Change a setting (audited: who, when, old → new). The caller commits."""
+    default = SETTINGS[name][0]
+    text = ("true" if value else "false") if isinstance(default, bool) else str(value)
+    row = db.session.scalar(sa.select(Setting).where(Setting.name == name))
+    if row is None:
+        db.session.add(Setting(name=name, value=text))
+    else:
+        row.value = text

@@ -1,0 +1,4 @@
+"""Public certificate verification at /verify/<code>."""
+from flask import Blueprint
+
+bp = Blueprint("certificates", __name__)

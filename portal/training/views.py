@@ -1,0 +1,4 @@
+"""The learner's side: my modules, lessons, exams, certificates."""
+from flask import Blueprint
+
+bp = Blueprint("training", __name__, url_prefix="/training")
