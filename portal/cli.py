@@ -9,6 +9,7 @@ def register(app):
     app.cli.add_command(create_admin)
     app.cli.add_command(demo_data)
     app.cli.add_command(send_reminders)
+    app.cli.add_command(send_training_reminders)
 
 
 @click.command("create-admin")
@@ -56,3 +57,16 @@ def send_reminders():
     sent = send_follow_up_reminders(today)
     db.session.commit()
     click.echo(f"{sent} reminder(s) sent.")
+
+
+@click.command("send-training-reminders")
+@with_appcontext
+def send_training_reminders():
+    """Remind people whose training certificates expire within 30 days to re-certify — once per
+    certificate (idempotent: safe to run often)."""
+    from portal.core.i18n import local_today_in
+    from portal.training.learning import send_certificate_reminders
+
+    sent = send_certificate_reminders(local_today_in(None))
+    db.session.commit()
+    click.echo(f"{sent} training reminder(s) sent.")

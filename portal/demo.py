@@ -7,11 +7,14 @@ raised in bulk; a handful of notifications is added by hand. The two signed part
 through the real services (terms proposed, countered, accepted and locked; the agreement
 generated, signed and countersigned; outlets, a deposit payment, a staff member), so their
 records are exactly what the portal itself would have made; the in-app notifications those
-services raise are kept, but no e-mail is sent. One commit at the end.
+services raise are kept, but no e-mail is sent. So is the training: a bilingual onboarding module
+with an exam and a smaller quarterly one, authored, published and required through the training
+services, and the partners' people at various stages (see ``_training``). One commit at the end.
 
 The demo content (company names, pitches, notes) is data, not interface text: it is written in
 Chinese or English as a real user would have typed it, and is not translated.
 """
+import io
 import random
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -21,6 +24,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import current_app, has_request_context
 from flask_babel import force_locale
+from werkzeug.datastructures import FileStorage
 from werkzeug.security import generate_password_hash
 
 from portal.accounts.models import User
@@ -29,6 +33,8 @@ from portal.agreements.models import AgreementTemplate
 from portal.agreements.services import ensure_default_templates, generate_agreement
 from portal.core.audit import acting_as
 from portal.core.i18n import local_today_in
+from portal.core.models import utcnow
+from portal.core.pdf import FONT_STACK, render
 from portal.core.validators import CREDIT_CODE_ALPHABET, credit_code_check_char
 from portal.extensions import db
 from portal.negotiation import services as negotiation
@@ -40,6 +46,8 @@ from portal.recruitment.models import (
     FollowUp, Message, Prospect, StageChange,
 )
 from portal.reference.models import ChannelType, PartnerTier, ProductLine, Territory
+from portal.training import assignment_services, learning
+from portal.training import authoring_services as authoring
 
 SEED = 2026
 DEMO_PASSWORD = "demo-pass-2026"
@@ -60,12 +68,14 @@ _ACCOUNTS = {
                                "applicant: 东莞市鑫达通讯器材有限公司, negotiating with manager@demo.example"),
     "partner@demo.example": ("黄志明", "applicant", "zh_CN", (),
                              "partner admin of 深圳市鹏程通讯连锁有限公司 (Shenzhen), signed with manager@demo.example; "
-                             "4 outlets, deposit partly paid (Chinese interface)"),
+                             "4 outlets, deposit partly paid; passed the onboarding training (Chinese interface)"),
     "partner2@demo.example": ("Grace Lin", "applicant", "en", (),
                               "partner admin of Ningbo Sanjiang Telecom Distribution Co., Ltd., signed with "
-                              "manager2@demo.example; 3 outlets, deposit not paid yet"),
+                              "manager2@demo.example; 3 outlets, deposit not paid yet; failed the onboarding exam "
+                              "once, and a training certificate expires within 30 days"),
     "staff@demo.example": ("周婷", "partner_staff", "zh_CN", (),
-                           "partner staff of 深圳市鹏程通讯连锁有限公司 (partner@demo.example's company; Chinese interface)"),
+                           "partner staff of 深圳市鹏程通讯连锁有限公司 (partner@demo.example's company; Chinese "
+                           "interface); has read 2 of 4 onboarding lessons, exam not taken yet"),
 }
 DEMO_ACCOUNTS = {email: spec[4] for email, spec in _ACCOUNTS.items()}
 
@@ -428,6 +438,7 @@ def load_demo_data(only_if_empty=False):
         _notifications(ctx, named, prospects)
         with _services_context():
             _signed_partners(ctx)
+            _training(ctx)
         _not_emailed(ctx)
     db.session.commit()
     return True
@@ -1032,3 +1043,411 @@ def _signed_partner(ctx, spec, template):
             ctx.users[staff.email] = staff
     db.session.flush()
     return partner
+
+
+# ---- training: two modules, a curriculum, and partner users at various stages ----------------------
+
+# The onboarding module (required of the demo partners' channel types) and a smaller quarterly
+# module (optional). Lesson bodies are HTML as a manager would type it; the authoring services
+# sanitise it. Questions: (kind, text_zh, text_en, options) with options (zh, en, correct); a
+# true-or-false question gives its answer instead of options.
+ONBOARDING = {
+    "title_zh": "新入网代理商上岗培训：产品、政策与规则",
+    "title_en": "New partner onboarding: products, policies and rules",
+    "description_zh": "面向新签约代理商的老板、店长和营业员：我司主要产品与资费、佣金与房补的结算、信誉保证金、"
+                      "渠道管理规则和门店服务规范。\n学完四课后参加考试：每次随机抽取5题，80分及格，限时20分钟，"
+                      "共3次机会；通过后获得有效期一年的培训合格证书。",
+    "description_en": "For the owners, store managers and sales staff of newly signed partners: our main products "
+                      "and tariffs, how commission and rent subsidies are settled, the credit deposit, the channel "
+                      "rules and the store service standards.\nRead the four lessons, then take the exam: 5 questions "
+                      "drawn at random, pass mark 80%, 20 minutes, 3 attempts. A pass earns a certificate valid for "
+                      "one year.",
+    "pass_mark": 80, "questions_per_attempt": 5, "max_attempts": 3, "time_limit_minutes": 20,
+    "certificate_validity_days": 365,
+}
+ONBOARDING_LESSONS = (
+    {
+        "title_zh": "产品与资费概览",
+        "title_en": "Our products and tariffs",
+        "body_zh": (
+            "<h3>您可以办理的业务</h3>"
+            "<ul><li><strong>移动套餐</strong>：新入网开户、套餐变更、携号转网咨询；</li>"
+            "<li><strong>家庭宽带</strong>：新装、续约，以及宽带＋手机的融合套餐；</li>"
+            "<li><strong>有价卡</strong>：充值卡一律按面值销售，不得折价。</li></ul>"
+            "<h3>本年度主推套餐</h3>"
+            "<table><thead><tr><th scope=\"col\">套餐</th><th scope=\"col\">月费</th><th scope=\"col\">国内流量</th>"
+            "<th scope=\"col\">国内通话</th><th scope=\"col\">适合人群</th></tr></thead><tbody>"
+            "<tr><td>畅享59</td><td>59元</td><td>30GB</td><td>200分钟</td><td>普通个人用户</td></tr>"
+            "<tr><td>畅享99</td><td>99元</td><td>80GB</td><td>500分钟</td><td>商务人士</td></tr>"
+            "<tr><td>校园39</td><td>39元</td><td>40GB</td><td>100分钟</td><td>在校学生（凭学生证办理）</td></tr>"
+            "<tr><td>融合169</td><td>169元</td><td>100GB，2张副卡共享</td><td>1000分钟</td><td>家庭（含500M宽带）</td></tr>"
+            "</tbody></table>"
+            "<h4>办理要点</h4>"
+            "<ol><li>新入网必须现场核验用户本人的有效身份证件，并完成人像比对（实名制）；</li>"
+            "<li>同一用户在我司名下的号卡不得超过5张；</li>"
+            "<li>向用户讲清月费、合约期和违约责任，并请用户在业务单上签字确认。</li></ol>"
+        ),
+        "body_en": (
+            "<h3>What your outlets may sell</h3>"
+            "<ul><li><strong>Mobile plans</strong>: new lines, plan changes, advice on number porting;</li>"
+            "<li><strong>Home broadband</strong>: new installations, renewals, and bundles of broadband and "
+            "mobile;</li>"
+            "<li><strong>Prepaid cards</strong>: always sold at face value, never at a discount.</li></ul>"
+            "<h3>This year's main plans</h3>"
+            "<table><thead><tr><th scope=\"col\">Plan</th><th scope=\"col\">Monthly fee</th>"
+            "<th scope=\"col\">Domestic data</th><th scope=\"col\">Domestic calls</th><th scope=\"col\">For</th>"
+            "</tr></thead><tbody>"
+            "<tr><td>Enjoy 59</td><td>CNY 59</td><td>30 GB</td><td>200 minutes</td>"
+            "<td>Most individual customers</td></tr>"
+            "<tr><td>Enjoy 99</td><td>CNY 99</td><td>80 GB</td><td>500 minutes</td><td>Business customers</td></tr>"
+            "<tr><td>Campus 39</td><td>CNY 39</td><td>40 GB</td><td>100 minutes</td>"
+            "<td>Students (with a student card)</td></tr>"
+            "<tr><td>Family 169</td><td>CNY 169</td><td>100 GB, shared with 2 extra SIMs</td><td>1,000 minutes</td>"
+            "<td>Families (includes 500 Mbps broadband)</td></tr>"
+            "</tbody></table>"
+            "<h4>When you open a line</h4>"
+            "<ol><li>Check the customer's own valid ID in person and complete the face match (real-name rule);</li>"
+            "<li>one customer may hold at most 5 of our SIM cards;</li>"
+            "<li>explain the monthly fee, the contract term and the early-termination charge, and have the customer "
+            "sign the order form.</li></ol>"
+        ),
+    },
+    {
+        "title_zh": "佣金、房补与信誉保证金",
+        "title_en": "Commission, rent subsidy and the credit deposit",
+        "body_zh": (
+            "<h3>佣金</h3>"
+            "<p>佣金按协议约定的各产品线佣金比例计算。每月10日前双方对账，次月20日前支付至贵司对公账户。"
+            "用户入网后3个月内销户或欠费停机的，对应佣金将在下期结算中<strong>追回</strong>。</p>"
+            "<h3>结算一览</h3>"
+            "<table><thead><tr><th scope=\"col\">项目</th><th scope=\"col\">计算方式</th><th scope=\"col\">支付时间</th>"
+            "</tr></thead><tbody>"
+            "<tr><td>佣金</td><td>有效用户实收金额 × 协议佣金比例</td><td>次月20日前</td></tr>"
+            "<tr><td>房补</td><td>协议约定的每网点月补贴标准，仅限当月检查合格的网点</td><td>次月20日前</td></tr>"
+            "<tr><td>信誉保证金</td><td>协议约定金额，开展业务前缴纳</td><td>合作终止、清退结算后无息退还</td></tr>"
+            "</tbody></table>"
+            "<h3>信誉保证金</h3>"
+            "<ul><li>违反渠道规则的罚款，从信誉保证金中扣除，扣除后须在15日内补足；</li>"
+            "<li>合作终止时，结清应付款项后退还余额。</li></ul>"
+            "<p>附件《佣金结算速查表》可打印张贴在后台。</p>"
+        ),
+        "body_en": (
+            "<h3>Commission</h3>"
+            "<p>Commission is the rate your agreement sets for each product line. Statements are agreed by the 10th "
+            "of each month and paid to your company account by the 20th of the following month. If a customer "
+            "cancels, or is cut off for not paying, within 3 months of joining, the commission for them is "
+            "<strong>clawed back</strong> in the next settlement.</p>"
+            "<h3>Settlement at a glance</h3>"
+            "<table><thead><tr><th scope=\"col\">Item</th><th scope=\"col\">How it is calculated</th>"
+            "<th scope=\"col\">When it is paid</th></tr></thead><tbody>"
+            "<tr><td>Commission</td><td>Amount paid by active customers × the agreed rate</td>"
+            "<td>By the 20th of the following month</td></tr>"
+            "<tr><td>Rent subsidy</td><td>The agreed monthly amount per outlet, only for outlets that passed that "
+            "month's inspection</td><td>By the 20th of the following month</td></tr>"
+            "<tr><td>Credit deposit</td><td>The agreed amount, paid before you start selling</td>"
+            "<td>Refunded without interest after the exit settlement</td></tr>"
+            "</tbody></table>"
+            "<h3>The credit deposit</h3>"
+            "<ul><li>Fines for breaking the channel rules are taken from the deposit, which must be topped up "
+            "within 15 days;</li>"
+            "<li>when the partnership ends, the balance is refunded once everything owed is settled.</li></ul>"
+            "<p>Print the attached quick reference and put it up in your back office.</p>"
+        ),
+        "attachment": ("commission-quick-reference.pdf", "佣金结算速查表 / Commission quick reference (PDF)"),
+    },
+    {
+        "title_zh": "渠道规则：窜货、降价与抢单",
+        "title_en": "Channel rules: cross-territory selling, price cutting and deal poaching",
+        "body_zh": (
+            "<h3>禁止的行为</h3>"
+            "<ul><li><strong>窜货</strong>：在协议约定区域以外销售，或把号卡、终端批给其他区域的商户；</li>"
+            "<li><strong>降价</strong>：未经书面批准，低于我司指导价销售套餐、终端或有价卡；</li>"
+            "<li><strong>抢单</strong>：挖走其他代理商正在洽谈或已经签约的客户；</li>"
+            "<li>未经批准自行开展促销、使用未经审核的宣传品。</li></ul>"
+            "<h3>处理方式</h3>"
+            "<p>渠道经理调查核实后，视情节作出处理：</p>"
+            "<ol><li>书面警告；</li><li>从信誉保证金中扣除罚款；</li><li>调整授权区域；</li><li>终止合作。</li></ol>"
+            "<p>发现其他代理商进入您的区域，请在门户中向渠道经理报告并附上证据（照片、单据），"
+            "<strong>不要</strong>以降价或进入对方区域的方式报复。观看下方视频了解一个真实案例的处理过程。</p>"
+        ),
+        "body_en": (
+            "<h3>What is not allowed</h3>"
+            "<ul><li><strong>Cross-territory selling</strong>: selling outside the territory in your agreement, or "
+            "passing SIM cards or handsets on to shops in another territory;</li>"
+            "<li><strong>Price cutting</strong>: selling plans, handsets or prepaid cards below our guide price "
+            "without written approval;</li>"
+            "<li><strong>Deal poaching</strong>: taking a customer another partner is negotiating with or has "
+            "signed;</li>"
+            "<li>running your own promotions, or using publicity material we have not approved.</li></ul>"
+            "<h3>What happens</h3>"
+            "<p>The channel manager investigates and, depending on how serious it is, decides on:</p>"
+            "<ol><li>a written warning;</li><li>a fine taken from the credit deposit;</li>"
+            "<li>a change of territory;</li><li>ending the partnership.</li></ol>"
+            "<p>If you find another partner selling in your territory, report it to your channel manager in the "
+            "portal with evidence (photos, receipts). Do <strong>not</strong> answer by cutting prices or selling "
+            "in their territory. The video below walks through a real case.</p>"
+        ),
+        "video_url": "https://video.example.com/partner-training/channel-rules-case",
+    },
+    {
+        "title_zh": "门店服务规范与检查",
+        "title_en": "Store service standards and inspections",
+        "body_zh": (
+            "<h3>检查什么</h3>"
+            "<p>渠道经理会定期巡视门店，并不定期安排暗访，从三个方面评分：</p>"
+            "<table><thead><tr><th scope=\"col\">方面</th><th scope=\"col\">检查内容</th></tr></thead><tbody>"
+            "<tr><td>宣传</td><td>门头、海报和资费牌是否为最新版本，摆放是否规范</td></tr>"
+            "<tr><td>服务</td><td>店员是否主动接待、准确介绍资费、不夸大宣传</td></tr>"
+            "<tr><td>合规</td><td>实名制登记、业务单签字、有价卡和赠品台账</td></tr>"
+            "</tbody></table>"
+            "<h3>整改</h3>"
+            "<ul><li>检查不合格的，渠道经理会下发整改意见并规定完成期限；</li>"
+            "<li>门店须在期限内完成整改，渠道经理将复查；</li>"
+            "<li>未完成整改的网点，当月房补暂停发放。</li></ul>"
+            "<h4>小贴士</h4><p>每月初对照资费牌检查一次，并把赠品、有价卡的领用和发放逐笔登记。</p>"
+        ),
+        "body_en": (
+            "<h3>What is checked</h3>"
+            "<p>Your channel manager visits your outlets regularly, and mystery shoppers visit unannounced. They "
+            "score three things:</p>"
+            "<table><thead><tr><th scope=\"col\">Area</th><th scope=\"col\">What they look at</th></tr></thead><tbody>"
+            "<tr><td>Publicity</td><td>Are the shopfront, posters and tariff boards the latest version, and "
+            "properly displayed?</td></tr>"
+            "<tr><td>Service</td><td>Do staff greet customers, explain the tariffs correctly and avoid "
+            "overselling?</td></tr>"
+            "<tr><td>Compliance</td><td>Real-name registration, signed order forms, the register of prepaid cards "
+            "and gifts</td></tr>"
+            "</tbody></table>"
+            "<h3>Rectification</h3>"
+            "<ul><li>After a failed inspection the channel manager issues a rectification order with a "
+            "deadline;</li>"
+            "<li>the outlet fixes the problems by the deadline, and the channel manager checks again;</li>"
+            "<li>an outlet that has not finished its rectification gets no rent subsidy for that month.</li></ul>"
+            "<h4>Tip</h4><p>Check your tariff boards at the start of each month, and record every prepaid card and "
+            "gift received and handed out.</p>"
+        ),
+    },
+)
+ONBOARDING_QUESTIONS = (
+    ("single", "为新用户办理入网时，必须做什么？", "What must you do when you open a new line for a customer?", (
+        ("现场核验用户本人的有效身份证件并完成人像比对", "Check the customer's own valid ID in person and complete "
+                                                          "the face match", True),
+        ("只需登记用户的手机号码", "Only write down the customer's phone number", False),
+        ("由用户口头报出身份证号即可", "Let the customer say their ID number aloud", False),
+        ("先开卡，三天内再补登记", "Open the line first and register the customer within three days", False))),
+    ("single", "“校园39”套餐面向哪类用户？", "Who is the Campus 39 plan for?", (
+        ("在校学生，凭学生证办理", "Students, with a student card", True),
+        ("商务人士", "Business customers", False),
+        ("家庭用户", "Families", False),
+        ("所有用户", "Everyone", False))),
+    ("single", "当月的佣金在什么时候支付？", "When is a month's commission paid?", (
+        ("次月20日前", "By the 20th of the following month", True),
+        ("当月月底", "At the end of the same month", False),
+        ("每季度末", "At the end of each quarter", False),
+        ("用户缴费后立即支付", "As soon as the customer pays", False))),
+    ("single", "发现其他代理商在您的区域销售，应该怎么做？",
+     "You find another partner selling in your territory. What should you do?", (
+        ("在门户中向渠道经理报告，并附上证据", "Report it to your channel manager in the portal, with evidence", True),
+        ("降价把客户抢回来", "Cut your prices to win the customers back", False),
+        ("到对方的区域去销售作为回应", "Sell in their territory in return", False),
+        ("不予理会", "Ignore it", False))),
+    ("multiple", "以下哪些行为违反渠道规则？（多选）", "Which of these break the channel rules? (tick all that apply)", (
+        ("在协议约定区域以外销售（窜货）", "Selling outside your agreed territory", True),
+        ("未经批准低于指导价销售（降价）", "Selling below the guide price without approval", True),
+        ("挖走其他代理商正在洽谈的客户（抢单）", "Taking a customer another partner is negotiating with", True),
+        ("在本店按指导价销售移动套餐", "Selling mobile plans at the guide price in your own outlet", False))),
+    ("multiple", "暗访时会从哪些方面给门店评分？（多选）", "What does a mystery shopping visit score? (tick all that apply)", (
+        ("宣传：海报和资费牌是否最新", "Publicity: are posters and tariff boards up to date", True),
+        ("服务：是否准确介绍资费", "Service: are the tariffs explained correctly", True),
+        ("合规：实名制和台账", "Compliance: real-name registration and registers", True),
+        ("店员个人社交账号的粉丝数", "The number of followers of the staff's social media accounts", False))),
+    ("multiple", "办理套餐时，必须向用户讲清哪些内容？（多选）",
+     "What must you explain to a customer who takes a plan? (tick all that apply)", (
+        ("月费", "The monthly fee", True),
+        ("合约期", "The contract term", True),
+        ("违约责任", "The early-termination charge", True),
+        ("其他代理商的报价", "Other partners' prices", False))),
+    ("true_false", "为吸引客户，有价卡可以低于面值折价销售。",
+     "Prepaid cards may be sold below face value to attract customers.", "false"),
+    ("true_false", "用户入网后3个月内销户的，对应佣金将在下期结算中追回。",
+     "If a customer cancels within 3 months of joining, the commission for them is clawed back in the next "
+     "settlement.", "true"),
+    ("true_false", "收到整改意见后，门店须在规定期限内完成整改，渠道经理会复查。",
+     "After a rectification order, the outlet must fix the problems by the deadline, and the channel manager "
+     "checks again.", "true"),
+)
+
+QUARTERLY = {
+    "title_zh": "季度销售政策与促销物料",
+    "title_en": "Quarterly sales policy and promotional material",
+    "description_zh": "本季度的促销政策，以及促销物料、赠品和有价卡的申领与登记。政策每季度更新，证书有效期90天，"
+                      "请在新季度重新学习并参加考试。",
+    "description_en": "This quarter's promotions, and how to request and record promotional material, gifts and "
+                      "prepaid cards. The policy changes every quarter, so the certificate lasts 90 days: take the "
+                      "module again each new quarter.",
+    "pass_mark": 75, "questions_per_attempt": 4, "max_attempts": 3, "time_limit_minutes": None,
+    "certificate_validity_days": 90,
+}
+QUARTERLY_LESSONS = (
+    {
+        "title_zh": "本季度促销政策",
+        "title_en": "This quarter's promotions",
+        "body_zh": (
+            "<h3>促销活动</h3>"
+            "<table><thead><tr><th scope=\"col\">活动</th><th scope=\"col\">内容</th><th scope=\"col\">条件</th>"
+            "</tr></thead><tbody>"
+            "<tr><td>宽带新装送月费</td><td>融合169套餐新装宽带，赠送2个月宽带月费</td><td>合约期24个月</td></tr>"
+            "<tr><td>校园迎新</td><td>校园39套餐首月免费</td><td>凭学生证，每人限1张</td></tr>"
+            "<tr><td>老用户升档</td><td>升级到畅享99，赠送10GB流量包，连送3个月</td><td>在网满12个月</td></tr>"
+            "</tbody></table>"
+            "<p>活动内容以我司发布的政策文件为准，不得自行增加赠品或折扣。</p>"
+        ),
+        "body_en": (
+            "<h3>Promotions</h3>"
+            "<table><thead><tr><th scope=\"col\">Promotion</th><th scope=\"col\">What the customer gets</th>"
+            "<th scope=\"col\">Conditions</th></tr></thead><tbody>"
+            "<tr><td>Broadband welcome</td><td>Two months of broadband free with a new Family 169 bundle</td>"
+            "<td>24-month contract</td></tr>"
+            "<tr><td>Back to campus</td><td>The first month of Campus 39 free</td>"
+            "<td>With a student card; one per person</td></tr>"
+            "<tr><td>Upgrade offer</td><td>A 10 GB data pack for 3 months on moving up to Enjoy 99</td>"
+            "<td>Customer for 12 months or more</td></tr>"
+            "</tbody></table>"
+            "<p>Only the published policy counts: do not add gifts or discounts of your own.</p>"
+        ),
+    },
+    {
+        "title_zh": "促销物料、赠品与有价卡",
+        "title_en": "Promotional material, gifts and prepaid cards",
+        "body_zh": (
+            "<h3>申领与登记</h3>"
+            "<ol><li>在门户中提交物料申请，写明用途和数量；</li>"
+            "<li>收货时清点数量，与发货单核对后签收；</li>"
+            "<li>赠品和有价卡逐笔登记发放对象和日期，渠道经理巡视时会核对台账。</li></ol>"
+            "<p><strong>注意</strong>：赠品不得转售，有价卡不得折价销售。</p>"
+        ),
+        "body_en": (
+            "<h3>Requesting and recording</h3>"
+            "<ol><li>Request material in the portal, saying what it is for and how much you need;</li>"
+            "<li>count it on delivery, check it against the delivery note, then sign for it;</li>"
+            "<li>record each gift and prepaid card handed out, with the customer and the date: your channel manager "
+            "checks the register on visits.</li></ol>"
+            "<p><strong>Note</strong>: gifts may not be resold, and prepaid cards are never sold at a discount.</p>"
+        ),
+    },
+)
+QUARTERLY_QUESTIONS = (
+    ("single", "融合169套餐新装宽带，本季度赠送什么？", "What does a new Family 169 broadband customer get this quarter?", (
+        ("2个月宽带月费", "Two months of broadband free", True),
+        ("一部新手机", "A new handset", False),
+        ("100元有价卡", "A CNY 100 prepaid card", False))),
+    ("single", "收到促销物料时应该怎么做？", "What do you do when promotional material arrives?", (
+        ("清点数量，与发货单核对后签收", "Count it, check it against the delivery note, then sign for it", True),
+        ("直接签收，有问题再说", "Sign for it straight away and sort out problems later", False),
+        ("交给店员自行保管，不用登记", "Give it to the staff to keep, without recording it", False))),
+    ("multiple", "赠品和有价卡发放时需要登记哪些信息？（多选）",
+     "What do you record when you hand out a gift or a prepaid card? (tick all that apply)", (
+        ("发放对象", "Who received it", True),
+        ("发放日期", "The date", True),
+        ("用户的家庭住址", "The customer's home address", False))),
+    ("true_false", "门店可以在公司政策之外自行增加赠品。", "An outlet may add gifts of its own on top of the published policy.",
+     "false"),
+    ("true_false", "校园迎新活动每位学生限办1张。", "The back-to-campus offer is limited to one line per student.", "true"),
+)
+
+ATTACHMENT_HTML = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><style>
+@page {{ size: A4; margin: 18mm; }} body {{ font-family: {fonts}; font-size: 11pt; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ border: 1px solid #999; padding: 4pt 6pt; text-align: left; }}
+</style></head><body>
+<h1>佣金结算速查表 / Commission settlement quick reference</h1>
+<table><thead><tr><th>日期 / Date</th><th>事项 / What happens</th></tr></thead><tbody>
+<tr><td>每月10日前 / By the 10th</td><td>双方核对上月对账单 / Both sides agree last month's statement</td></tr>
+<tr><td>次月20日前 / By the 20th of the next month</td><td>佣金和房补支付至对公账户 / Commission and rent subsidy paid to
+the company account</td></tr>
+<tr><td>入网3个月内销户 / Cancelled within 3 months</td><td>佣金在下期追回 / Commission clawed back next time</td></tr>
+<tr><td>违规罚款后15日内 / Within 15 days of a fine</td><td>补足信誉保证金 / Top up the credit deposit</td></tr>
+</tbody></table>
+<p>有疑问请联系您的渠道经理。 / Questions? Ask your channel manager.</p>
+</body></html>"""
+
+
+def _training(ctx):
+    """The modules are authored by manager@ through the authoring services (HTML sanitised, the
+    attachment checked by content and stored with its hash), published, and the onboarding module
+    required of the demo partners' channel types by the admin (the partners' people are notified).
+    Then, through the learning services: partner@ read every lesson and passed (one wrong answer,
+    80%: a certificate); partner2@ read every lesson and failed once (40%); staff@ read two
+    lessons and has all three attempts left (the browser test takes the exam). partner2@ also
+    passed the quarterly module 62 days ago: its 90-day certificate expires within 30 days and
+    she has been reminded to re-certify."""
+    manager, admin = ctx.users["manager@demo.example"], ctx.admin
+    onboarding = _module(ONBOARDING, ONBOARDING_LESSONS, ONBOARDING_QUESTIONS, manager)
+    quarterly = _module(QUARTERLY, QUARTERLY_LESSONS, QUARTERLY_QUESTIONS, manager)
+    for code in sorted({spec["channel"] for spec in SIGNED_PARTNERS}):
+        with acting_as(admin):
+            assignment_services.create_rule(onboarding, ctx.channels[code], None, 30, admin)
+    db.session.flush()
+
+    rng = random.Random(SEED)
+    partner, partner2, staff = (ctx.users[e] for e in ("partner@demo.example", "partner2@demo.example",
+                                                       "staff@demo.example"))
+    now = utcnow()
+    for user, read, right in ((partner, 4, 4), (partner2, 4, 2), (staff, 2, None)):
+        _read(user, onboarding.lessons[:read], now - timedelta(minutes=50))
+        if right is not None:
+            _take_exam(user, onboarding, ctx.today, right, rng, submitted_at=now - timedelta(minutes=2))
+
+    # The expiring certificate: the quarterly module, taken 62 days ago.
+    taken = ctx.now - timedelta(days=62, hours=3)
+    _read(partner2, quarterly.lessons, taken - timedelta(minutes=40))
+    attempt = _take_exam(partner2, quarterly, assignment_services.local_date(taken), quarterly.questions_per_attempt,
+                         rng, submitted_at=taken)
+    db.session.execute(  # told when she passed, and read long ago
+        sa.update(Notification).where(Notification.user_id == partner2.id, Notification.kind == "certificate_issued",
+                                      Notification.link == f"/training/modules/{attempt.module_id}")
+        .values(created_at=taken, read_at=taken + timedelta(hours=1)).execution_options(synchronize_session=False)
+    )
+    learning.send_certificate_reminders(ctx.today)
+    db.session.flush()
+
+
+def _read(user, lessons, start):
+    for number, lesson in enumerate(lessons):
+        learning.mark_lesson_read(user, lesson, now=start + timedelta(minutes=6 * number))
+
+
+def _module(spec, lessons, questions, author):
+    with acting_as(author):
+        module = authoring.create_module(spec, author)
+        for lesson_spec in lessons:
+            lesson = authoring.add_lesson(module, lesson_spec, author)
+            if "attachment" in lesson_spec:
+                name, label = lesson_spec["attachment"]
+                pdf = render(ATTACHMENT_HTML.format(fonts=FONT_STACK))
+                upload = FileStorage(stream=io.BytesIO(pdf), filename=name, content_type="application/pdf")
+                authoring.add_attachment(lesson, upload, label, author)
+        for kind, text_zh, text_en, options in questions:
+            data = {"kind": kind, "text_zh": text_zh, "text_en": text_en, "active": True}
+            if kind == "true_false":
+                data["tf_answer"] = options
+            else:
+                data["options"] = [{"text_zh": zh, "text_en": en, "correct": correct} for zh, en, correct in options]
+            authoring.save_question(module, data, author)
+        authoring.set_status(module, "published", author)
+    return module
+
+
+def _take_exam(user, module, today, right, rng, submitted_at):
+    """An attempt through the learning services, answering the first ``right`` questions
+    correctly and the rest wrongly (the loader knows the answers, as the server does); graded
+    and, on a pass, certified by the services."""
+    attempt = learning.start_attempt(user, module, today, now=submitted_at - timedelta(minutes=12), rng=rng)
+    options = {o.id: o for item in attempt.items for o in item.question.options}
+    answers = {}
+    for number, item in enumerate(attempt.items):
+        shown = [options[i] for i in item.option_order]
+        good = [pos for pos, option in enumerate(shown) if option.correct]
+        bad = [pos for pos, option in enumerate(shown) if not option.correct]
+        answers[item.position] = good if number < right else bad[:1]
+    return learning.submit_attempt(attempt, answers, today, now=submitted_at)

@@ -99,6 +99,18 @@ def partner_one_agreement(status=200):
     return {**dict.fromkeys(ROLES, 404), ANON: 302, MGR: status, ADMIN: status, PADMIN: status, PSTAFF: status}
 
 
+def own_attempt(status=200):
+    """An exam attempt of Partner One's staff member: only that learner opens it; every other
+    partner user (their own admin included) gets 404; internal users and applicants do not learn (403)."""
+    return {**dict.fromkeys(ROLES, 403), ANON: 302, PSTAFF: status, PADMIN: 404, OTHER_PADMIN: 404}
+
+
+def certificate_of_p1_staff(status=200):
+    """A certificate of Partner One's staff member: the person, their partner admin and the vendor
+    side looking after Partner One; the ZJ manager, applicant1 and the other organisation get 404."""
+    return {**dict.fromkeys(ROLES, 404), ANON: 302, PSTAFF: status, PADMIN: status, MGR: status, ADMIN: status}
+
+
 # endpoint -> (method, url template, form data, expected by role)
 ROUTES = {
     "static": ("GET", "/static/css/portal.css", None, everyone(200)),
@@ -192,6 +204,65 @@ ROUTES = {
     "negotiation.lock": ("POST", "/prospects/{negotiating_prospect_id}/terms/1/lock", {}, both_sides_of_prospect(302)),
     "negotiation.start_renewal": ("POST", "/agreements/{signed_agreement_id}/renew", {},
                                   {**internal(302), OTHER: 404}),
+    # Training oversight: managers and admins see the partners they look after (Partner One: the GD
+    # manager, not the ZJ one); a partner admin sees only their own people; settings are the admin's.
+    "training_oversight.overview": ("GET", "/training/oversight/", None, internal()),
+    "training_oversight.overdue": ("GET", "/training/oversight/overdue", None, internal()),
+    "training_oversight.expiring": ("GET", "/training/oversight/expiring", None, internal()),
+    "training_oversight.module_stats": ("GET", "/training/oversight/modules/{module_id}/questions", None, internal()),
+    "training_oversight.partner": ("GET", "/training/oversight/partners/{partner_id}", None, vendor_of_partner_one()),
+    "training_oversight.person": ("GET", "/training/oversight/people/{p1_staff_id}", None, vendor_of_partner_one()),
+    "training_oversight.curricula": ("GET", "/training/oversight/curricula", None, internal()),
+    "training_oversight.deactivate_rule": ("POST", "/training/oversight/curricula/{curriculum_rule_id}/deactivate", {},
+                                           internal(302)),
+    "training_oversight.assign": ("GET", "/training/oversight/assign", None, internal()),
+    "training_oversight.assignments": ("GET", "/training/oversight/assignments", None, internal()),
+    "training_oversight.withdraw_assignment": (
+        "POST", "/training/oversight/assignments/{training_assignment_id}/withdraw", {}, vendor_of_partner_one(302)),
+    "training_oversight.my_team": ("GET", "/training/oversight/my-team", None, partner_admins()),
+    "training_oversight.team_member": ("GET", "/training/oversight/my-team/{p1_staff_id}", None, own_partner(staff=403)),
+    "training_oversight.settings": ("GET", "/training/oversight/settings", None, admin_only()),
+    # Training authoring: managers and admins, any module; partner users and applicants 403.
+    "training_admin.modules": ("GET", "/training/manage/", None, internal()),
+    "training_admin.new_module": ("GET", "/training/manage/new", None, internal()),
+    "training_admin.module": ("GET", "/training/manage/{module_id}", None, internal()),
+    "training_admin.edit_module": ("GET", "/training/manage/{module_id}/edit", None, internal()),
+    "training_admin.set_status": ("POST", "/training/manage/{module_id}/status", {"status": "archived"}, internal(302)),
+    "training_admin.preview": ("GET", "/training/manage/{module_id}/preview", None, internal()),
+    "training_admin.new_lesson": ("GET", "/training/manage/{module_id}/lessons/new", None, internal()),
+    "training_admin.edit_lesson": ("GET", "/training/manage/{module_id}/lessons/{lesson_id}", None, internal()),
+    "training_admin.move_lesson": ("POST", "/training/manage/{module_id}/lessons/{lesson_id}/move", {"direction": "down"},
+                                   internal(302)),
+    "training_admin.delete_lesson": ("POST", "/training/manage/{module_id}/lessons/{lesson_id}/delete", {},
+                                     internal(302)),
+    "training_admin.add_attachment": ("POST", "/training/manage/{module_id}/lessons/{lesson_id}/attachments", {},
+                                      internal(400)),
+    "training_admin.download_attachment": (
+        "GET", "/training/manage/{module_id}/lessons/{lesson_id}/attachments/{attachment_id}", None, internal()),
+    "training_admin.delete_attachment": (
+        "POST", "/training/manage/{module_id}/lessons/{lesson_id}/attachments/{attachment_id}/delete", {}, internal(302)),
+    "training_admin.questions": ("GET", "/training/manage/{module_id}/questions", None, internal()),
+    "training_admin.new_question": ("GET", "/training/manage/{module_id}/questions/new", None, internal()),
+    "training_admin.edit_question": ("GET", "/training/manage/{module_id}/questions/{question_id}", None, internal()),
+    "training_admin.question_active": ("POST", "/training/manage/{module_id}/questions/{question_id}/active",
+                                       {"active": "0"}, internal(302)),
+    "training_admin.delete_question": ("POST", "/training/manage/{module_id}/questions/{question_id}/delete", {},
+                                       internal(302)),
+    # Learning: partner users learn any published module; an attempt is its learner's alone; a
+    # certificate is verified publicly and downloaded by the person, their admin and the vendor side.
+    "training.index": ("GET", "/training/", None, partner_users()),
+    "training.module": ("GET", "/training/modules/{module_id}", None, partner_users()),
+    "training.lesson": ("GET", "/training/modules/{module_id}/lessons/{lesson_id}", None, partner_users()),
+    "training.mark_read": ("POST", "/training/modules/{module_id}/lessons/{lesson_id}/read", {}, partner_users(302)),
+    "training.attachment": ("GET", "/training/modules/{module_id}/lessons/{lesson_id}/attachments/{attachment_id}",
+                            None, partner_users()),
+    "training.start_exam": ("POST", "/training/modules/{module_id}/exam", {}, partner_users(302)),
+    "training.attempt": ("GET", "/training/attempts/{attempt_id}", None, own_attempt()),
+    "training.attempt_json": ("GET", "/training/attempts/{attempt_id}.json", None, own_attempt()),
+    "training.submit": ("POST", "/training/attempts/{attempt_id}/submit", {"q1": "0"}, own_attempt(302)),
+    "training.certificate_pdf": ("GET", "/training/certificates/{certificate_id}.pdf", None, certificate_of_p1_staff()),
+    "certificates.verify_form": ("GET", "/verify", None, everyone(200)),
+    "certificates.verify_code": ("GET", "/verify/{certificate_code}", None, everyone(200)),
 }
 
 EMAILS = {
@@ -203,6 +274,48 @@ EMAILS = {
     PSTAFF: "p1.staff@test.example",
     OTHER_PADMIN: "p2.admin@test.example",
 }
+
+
+def _oversight_world(module_id, partners, people):
+    """A curriculum rule requiring the world's module, and the module assigned to Partner One."""
+    from portal.training.models import CurriculumRule, TrainingAssignment
+
+    rule = CurriculumRule(module_id=module_id, due_days=30, created_by_id=people["manager"].id)
+    assignment = TrainingAssignment(module_id=module_id, partner_id=partners["one"].id,
+                                    assigned_by_id=people["manager"].id)
+    _db.session.add_all([rule, assignment])
+    _db.session.commit()
+    return {"curriculum_rule_id": rule.id, "training_assignment_id": assignment.id}
+
+
+def _learning_world(module_id, partners, people):
+    """p1.staff passed the world's module once (a certificate expiring in 20 days, so
+    re-certification is open) and has a second attempt in progress."""
+    from datetime import timedelta
+
+    from portal.core.i18n import local_today_in
+    from portal.training.models import AttemptQuestion, Certificate, ExamAttempt, Question
+
+    staff = next(u for u in partners["one"].users if u.email == "p1.staff@test.example")
+    questions = _db.session.scalars(_db.select(Question).where(Question.module_id == module_id)
+                                    .order_by(Question.position)).all()
+    passed = ExamAttempt(module_id=module_id, user_id=staff.id, partner_id=partners["one"].id, number=1,
+                         status="submitted", score=100, passed=True)
+    attempt = ExamAttempt(module_id=module_id, user_id=staff.id, partner_id=partners["one"].id, number=2,
+                          status="in_progress")
+    for position, q in enumerate(questions, start=1):
+        attempt.items.append(AttemptQuestion(question_id=q.id, position=position,
+                                             option_order=[o.id for o in q.options]))
+    _db.session.add_all([passed, attempt])
+    _db.session.flush()
+    passed.submitted_at = passed.started_at
+    certificate = Certificate(code="ACCESS234567", user_id=staff.id, partner_id=partners["one"].id,
+                              module_id=module_id, attempt_id=passed.id,
+                              expires_on=local_today_in() + timedelta(days=20),
+                              file=storage.store_bytes(PDF, "certificate.pdf", "application/pdf"))
+    _db.session.add(certificate)
+    _db.session.commit()
+    return {"attempt_id": attempt.id, "certificate_id": certificate.id, "certificate_code": certificate.code}
 
 
 @pytest.fixture
@@ -231,6 +344,25 @@ def world(people, partners, make_prospect, make_agreement, reference_data, db):
     # Partner One's countersigned agreement, with its signed PDF
     partner_agreement = make_agreement(partners["one"].prospect, status="countersigned", partner=partners["one"], pdf=PDF)
     partner_agreement.signed_document = storage.store_bytes(PDF + b"%signed\n", "signed.pdf", "application/pdf")
+    # A published training module with a lesson (and its attachment) and two questions.
+    from portal.training.models import Lesson, LessonAttachment, Question, QuestionOption, TrainingModule
+
+    module = TrainingModule(title_en="Selling mobile plans", title_zh="销售移动套餐", description_en="The basics.",
+                            description_zh="基础知识。", status="published", pass_mark=50, questions_per_attempt=2,
+                            max_attempts=3, certificate_validity_days=365, created_by_id=people["manager"].id)
+    lesson = Lesson(module=module, position=1, title_en="Our plans", title_zh="我们的套餐",
+                    body_en="<p>Three plans.</p>", body_zh="<p>三种套餐。</p>")
+    attachment = LessonAttachment(lesson=lesson, label="Price list",
+                                  file=storage.store_bytes(PDF, "prices.pdf", "application/pdf", people["manager"]))
+    question = Question(module=module, position=1, kind="single", text_en="Which plan is cheapest?",
+                        text_zh="哪个套餐最便宜？", options=[
+                            QuestionOption(position=1, text_en="Basic", text_zh="基础", correct=True),
+                            QuestionOption(position=2, text_en="Premium", text_zh="高级", correct=False)])
+    Question(module=module, position=2, kind="true_false", text_en="Plans can be changed monthly.",
+             text_zh="套餐可以按月更改。", options=[
+                 QuestionOption(position=1, text_en="True", text_zh="对", correct=True),
+                 QuestionOption(position=2, text_en="False", text_zh="错", correct=False)])
+    _db.session.add_all([module, attachment])
     _db.session.commit()
     return {
         "prospect_id": prospect.id, "document_id": document.id, "follow_up_id": follow_up.id,
@@ -243,6 +375,9 @@ def world(people, partners, make_prospect, make_agreement, reference_data, db):
         "signed_agreement_id": signed.id,
         "negotiating_prospect_id": negotiating.id,
         "partner_agreement_id": partner_agreement.id, "template_id": partner_agreement.template_id,
+        "module_id": module.id, "lesson_id": lesson.id, "attachment_id": attachment.id, "question_id": question.id,
+        **_oversight_world(module.id, partners, people),
+        **_learning_world(module.id, partners, people),
     }
 
 

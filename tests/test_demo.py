@@ -5,7 +5,7 @@ import subprocess
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask_babel import force_locale
+from flask_babel import force_locale, format_date, gettext
 
 from portal.accounts.models import User
 from portal.agreements.models import Agreement
@@ -189,3 +189,161 @@ def test_signed_partners_come_from_a_real_negotiation_and_signing_without_sendin
     assert db.session.scalar(sa.select(sa.func.count(Notification.id)).where(Notification.emailed_at.isnot(None))) == 0
     assert outbox == []
     assert app.extensions["mailman"].backend == "locmem"
+
+
+# ---- training ------------------------------------------------------------------------------------------
+
+ONBOARDING_EN = "New partner onboarding: products, policies and rules"
+ONBOARDING_ZH = "新入网代理商上岗培训：产品、政策与规则"
+QUARTERLY_EN = "Quarterly sales policy and promotional material"
+
+
+def _module(db, title_en):
+    from portal.training.models import TrainingModule
+
+    return db.session.scalar(sa.select(TrainingModule).where(TrainingModule.title_en == title_en))
+
+
+def _user(db, email):
+    return db.session.scalar(sa.select(User).where(User.email == email))
+
+
+def _row(html, module):
+    """The row of ``module`` in a "My training" table."""
+    rows = re.findall(r"<tr[^>]*>.*?</tr>", html, re.S)
+    found = [r for r in rows if f'href="/training/modules/{module.id}"' in r]
+    assert len(found) == 1, f"expected one row for module {module.id}"
+    return re.sub(r"\s+", " ", found[0])
+
+
+def _pdf_text(data):
+    return subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
+
+
+def _pdf_fonts(data):
+    return subprocess.run(["pdffonts", "-"], input=data, capture_output=True, check=True).stdout.decode()
+
+
+def test_demo_has_a_published_bilingual_onboarding_module_with_an_exam(db):
+    from portal.training.authoring_services import publish_problems
+
+    load_demo_data()
+    module = _module(db, ONBOARDING_EN)
+    assert module is not None and module.title_zh == ONBOARDING_ZH and module.status == "published"
+    assert (module.questions_per_attempt, module.pass_mark, module.max_attempts, module.time_limit_minutes,
+            module.certificate_validity_days) == (5, 80, 3, 20, 365)
+    assert publish_problems(module) == []
+    assert 3 <= len(module.lessons) <= 4
+    for lesson in module.lessons:
+        assert re.search(r"[\u4e00-\u9fff]", lesson.body_zh) and not re.search(r"[\u4e00-\u9fff]", lesson.body_en)
+        assert "<h3>" in lesson.body_zh and "<h3>" in lesson.body_en
+    assert any("<table>" in lesson.body_en and "<th scope=\"col\">" in lesson.body_zh for lesson in module.lessons)
+    assert sum(1 for lesson in module.lessons if lesson.video_url) == 1
+    attachments = [a for lesson in module.lessons for a in lesson.attachments]
+    assert len(attachments) == 1 and attachments[0].file.content_type == "application/pdf"
+    bank = [q for q in module.questions if q.active]
+    assert len(bank) >= 8 and {q.kind for q in bank} == {"single", "multiple", "true_false"}
+    assert all(re.search(r"[\u4e00-\u9fff]", q.text_zh) and q.text_en for q in bank)
+    # The optional module is published too; only the onboarding module has curriculum rules.
+    assert _module(db, QUARTERLY_EN).status == "published"
+
+
+def test_demo_module_shows_in_each_learners_language_with_its_table_and_attachment(db, client):
+    load_demo_data()
+    module = _module(db, ONBOARDING_EN)
+    lesson = next(lesson for lesson in module.lessons if lesson.attachments)
+    attachment = lesson.attachments[0]
+    for email, title, other_title, words in (
+            ("partner@demo.example", ONBOARDING_ZH, ONBOARDING_EN, ("佣金", "次月20日前")),
+            ("partner2@demo.example", ONBOARDING_EN, ONBOARDING_ZH,
+             ("Commission", "By the 20th of the following month"))):
+        client.login(email, DEMO_PASSWORD)
+        html = client.get(f"/training/modules/{module.id}").get_data(as_text=True)
+        assert re.search(rf"<h1[^>]*>\s*{re.escape(title)}\s*</h1>", html) and other_title not in html, email
+        html = client.get(f"/training/modules/{module.id}/lessons/{lesson.id}").get_data(as_text=True)
+        assert "<table>" in html and all(word in html for word in words), email
+        response = client.get(f"/training/modules/{module.id}/lessons/{lesson.id}/attachments/{attachment.id}")
+        assert response.status_code == 200 and response.get_data().startswith(b"%PDF")
+        client.logout()
+    text = " ".join(_pdf_text(response.get_data()).split())
+    assert "佣金结算速查表" in text and "Commission settlement quick reference" in text
+
+
+def test_each_demo_partner_user_sees_their_own_training_stage(db, client):
+    from portal.core.i18n import local_today_in
+    from portal.training.learning import attempt_allowance, exam_block_reason
+
+    load_demo_data()
+    module = _module(db, ONBOARDING_EN)
+    today = local_today_in()
+    stages = {
+        # email: (labels in the row, the best score, lessons read)
+        "partner@demo.example": ("Passed", "80%", 4),
+        "staff@demo.example": ("Not taken", "—", 2),
+        "partner2@demo.example": ("Not passed yet", "40%", 4),
+    }
+    for email, (label, best, read) in stages.items():
+        user = _user(db, email)
+        client.login(email, DEMO_PASSWORD)
+        html = client.get("/training/").get_data(as_text=True)
+        required = html.split('id="required-title"')[1].split('id="optional-title"')[0]
+        row = _row(required, module)  # required of every demo partner, through the curriculum
+        with force_locale(user.locale):  # the page is in the person's language
+            assert f">{gettext(label)}<" in row, (email, row)
+            assert gettext("%(read)d of %(total)d lessons read", read=read, total=len(module.lessons)) in row
+            assert format_date(today + timedelta(days=30), "medium") in row, (email, row)  # due in 30 days
+        assert f"<td>{best}</td>" in row, (email, row)
+        assert (".pdf" in row) == (email == "partner@demo.example"), email  # only partner@ holds a certificate
+        client.logout()
+    # staff@ has every attempt left: the browser test fails once and then passes.
+    staff = _user(db, "staff@demo.example")
+    assert attempt_allowance(staff, module) == (0, 3) and exam_block_reason(staff, module, today) is None
+    assert attempt_allowance(_user(db, "partner2@demo.example"), module) == (1, 3)
+
+
+def test_partner_admins_demo_certificate_is_a_real_pdf_and_verifies_as_valid(db, client, make_client):
+    from portal.training.learning import format_code
+    from portal.training.models import Certificate
+
+    load_demo_data()
+    partner = _user(db, "partner@demo.example")
+    certificate = db.session.scalar(sa.select(Certificate).where(Certificate.user_id == partner.id))
+    assert certificate is not None and certificate.module.title_en == ONBOARDING_EN
+    client.login("partner@demo.example", DEMO_PASSWORD)
+    response = client.get(f"/training/certificates/{certificate.id}.pdf")
+    assert response.status_code == 200 and response.get_data().startswith(b"%PDF")
+    text = _pdf_text(response.get_data())
+    assert partner.name in text and format_code(certificate.code) in text and FIRST in text
+    assert re.search(r"WenQuanYi|Noto\S*CJK", _pdf_fonts(response.get_data()))
+    # Anyone may check it, without signing in.
+    html = make_client({"Accept-Language": "en"}).get(f"/verify/{certificate.code}").get_data(as_text=True)
+    verdict = re.search(r'<div class="alert ([^"]+)"[^>]*id="verdict">(.*?)</div>', html, re.S)
+    assert verdict and "alert-success" in verdict.group(1) and "Valid." in verdict.group(2)
+    assert partner.name in html and ONBOARDING_ZH in html and ONBOARDING_EN in html
+
+
+def test_one_demo_certificate_expires_within_30_days_and_is_flagged(db, client):
+    from portal.core.i18n import local_today_in
+    from portal.notifications.models import Notification
+    from portal.training.models import Certificate
+
+    load_demo_data()
+    today = local_today_in()
+    soon = db.session.scalars(sa.select(Certificate).where(Certificate.expires_on >= today,
+                                                          Certificate.expires_on <= today + timedelta(days=30))).all()
+    assert len(soon) == 1
+    certificate = soon[0]
+    assert certificate.user.email == "partner2@demo.example" and certificate.module.title_en == QUARTERLY_EN
+    assert certificate.issued_at.date() < today - timedelta(days=30)  # earned last quarter, not today
+    # Grace Lin was reminded to re-certify, and her training page flags it.
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
+        Notification.user_id == certificate.user_id, Notification.kind == "certificate_expiring")) == 1
+    client.login("partner2@demo.example", DEMO_PASSWORD)
+    html = client.get("/training/").get_data(as_text=True)
+    assert "1 certificate expires within 30 days: take the exam again to re-certify." in html
+    assert 'class="table-warning"' in _row(html, certificate.module)
+    client.logout()
+    # Her channel manager sees it among the certificates expiring soon.
+    client.login("manager2@demo.example", DEMO_PASSWORD)
+    html = client.get("/training/oversight/expiring").get_data(as_text=True)
+    assert "Grace Lin" in html and QUARTERLY_EN in html

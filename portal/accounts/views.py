@@ -2,6 +2,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.orm import selectinload
 
 from portal.accounts import services
 from portal.accounts.forms import (
@@ -14,6 +15,7 @@ from portal.core.audit import AuditLog
 from portal.core.errors import DomainError, apply_to_form
 from portal.core.i18n import SUPPORTED
 from portal.core.permissions import ROLES, public, require
+from portal.core.urls import local_path
 from portal.extensions import db, limiter
 from portal.reference.queries import territory_choices
 
@@ -22,9 +24,7 @@ admin_bp = Blueprint("admin_users", __name__, url_prefix="/admin")
 
 
 def _safe_next(target):
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("core.home")
+    return local_path(target) or url_for("core.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -143,7 +143,7 @@ def users():
     q = request.args.get("q", "").strip()
     role = request.args.get("role", "")
     status = request.args.get("status", "")
-    query = sa.select(User).order_by(User.name)
+    query = sa.select(User).order_by(User.name).options(selectinload(User.territories))
     if q:
         like = f"%{q.lower()}%"
         query = query.where(sa.or_(sa.func.lower(User.name).like(like), User.email.like(like)))
@@ -202,7 +202,7 @@ def edit_user(user_id):
             return redirect(url_for(".edit_user", user_id=user.id))
     history = db.session.scalars(
         sa.select(AuditLog).where(AuditLog.entity_type == "User", AuditLog.entity_id == str(user.id))
-        .order_by(AuditLog.id.desc()).limit(50)
+        .order_by(AuditLog.id.desc()).limit(50).options(selectinload(AuditLog.actor))
     ).all()
     return render_template("accounts/admin_edit_user.html", form=form, user=user, history=history, role_labels=ROLE_LABELS)
 
@@ -240,7 +240,7 @@ def resend_invite(user_id):
 @require("admin.audit")
 def audit():
     entity = request.args.get("entity", "")
-    query = sa.select(AuditLog).order_by(AuditLog.id.desc())
+    query = sa.select(AuditLog).order_by(AuditLog.id.desc()).options(selectinload(AuditLog.actor))
     if entity:
         query = query.where(AuditLog.entity_type == entity)
     pagination = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=50, error_out=False)

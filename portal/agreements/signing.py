@@ -23,6 +23,7 @@ from portal.core.errors import DomainError, ValidationError
 from portal.core.models import utcnow
 from portal.extensions import db
 from portal.notifications.services import notify
+from portal.recruitment.models import AGREEMENT_SENT, SIGNED, STAGE_LABELS
 
 SENT, PARTNER_SIGNED, COUNTERSIGNED, SUPERSEDED = "sent", "partner_signed", "countersigned", "superseded"
 PARTNER, VENDOR = "partner", "vendor"
@@ -53,6 +54,9 @@ def sign_refusal(agreement, document_sha256=None):
     if agreement.status != SENT:
         return _l("Agreement %(number)s has not been sent for signature, so it cannot be signed yet.",
                   number=agreement.number)
+    stage_refusal = _stage_refusal(agreement)
+    if stage_refusal is not None:
+        return stage_refusal
     if document_sha256 is not None and document_sha256 != agreement.document.sha256:
         return _l("The document you read is not the current version of agreement %(number)s. Reload the page, "
                   "read the current version and sign again.", number=agreement.number)
@@ -70,7 +74,18 @@ def countersign_refusal(agreement):
     if agreement.status != PARTNER_SIGNED or agreement.signature(PARTNER) is None:
         return _l("The partner has not signed agreement %(number)s yet. It can be countersigned only after the "
                   "partner's signature.", number=agreement.number)
-    return None
+    return _stage_refusal(agreement)
+
+
+def _stage_refusal(agreement):
+    """An agreement is signed while its prospect awaits it ("agreement sent") or, for an amendment
+    or renewal, is a signed partner. A prospect moved out of "agreement sent" by hand (rejected,
+    withdrawn, back to negotiation) leaves its agreement unsignable until one is generated again."""
+    stage = agreement.prospect.stage
+    if stage in (AGREEMENT_SENT, SIGNED):
+        return None
+    return _l("Agreement %(number)s cannot be signed while the application is “%(stage)s”.",
+              number=agreement.number, stage=STAGE_LABELS[stage])
 
 
 def _flush_or_refuse(message):

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from portal.agreements import documents, services
+from portal.agreements import documents, services, signing
 from portal.agreements.forms import GenerateForm, TemplateForm, VerifyForm
 from portal.agreements.models import AgreementTemplate
 from portal.agreements.queries import can_act_for_vendor, can_sign_for_prospect, get_agreement
@@ -175,8 +175,10 @@ def view(agreement_id):
     newer = next((a for a in reversed(agreement.prospect.agreements) if a.id > agreement.id), None)
     return render_template(
         "agreements/view.html", agreement=agreement, newer=newer,
-        may_sign=agreement.status == "sent" and can_sign_for_prospect(current_user, agreement),
-        may_countersign=agreement.status == "partner_signed" and can_act_for_vendor(current_user, agreement),
+        # The same rules as the signing pages, so that no button leads to a refusal.
+        may_sign=can_sign_for_prospect(current_user, agreement) and signing.sign_refusal(agreement) is None,
+        may_countersign=(can_act_for_vendor(current_user, agreement)
+                         and signing.countersign_refusal(agreement) is None),
         vendor_name=_vendor_name(),
     )
 

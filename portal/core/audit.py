@@ -11,7 +11,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask import has_request_context, request
 from sqlalchemy import event, inspect
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, selectinload
 
 from portal.core.models import UTCDateTime, utcnow
 from portal.extensions import db
@@ -163,6 +163,7 @@ def history_for(obj, limit=200):
             .where(AuditLog.entity_type == type(obj).__name__, AuditLog.entity_id == str(obj.id))
             .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
             .limit(limit)
+            .options(selectinload(AuditLog.actor))
         )
         .scalars()
         .all()

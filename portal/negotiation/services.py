@@ -217,10 +217,10 @@ def money_error(value):
         return _l("Enter an amount in yuan, e.g. 20000.10.")
     if amount < 0:
         return _l("The amount cannot be negative.")
+    if amount >= MONEY_MAX:  # before quantize(), which cannot hold "1e100" and would raise
+        return _l("This amount is too large.")
     if amount != amount.quantize(CENT):
         return _l("Amounts have at most two decimals (fen), e.g. 20000.10.")
-    if amount >= MONEY_MAX:
-        return _l("This amount is too large.")
     return None
 
 

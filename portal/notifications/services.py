@@ -33,6 +33,10 @@ MESSAGES = {
     "agreement_countersigned": _l("Agreement %(number)s with %(company)s is now signed by both sides."),
     "partner_created": _l("Welcome: %(company)s is now a partner (agreement %(number)s signed by both sides). "
                           "Open your partner portal to keep your profile, outlets and staff."),
+    "training_assigned": _l("New training for you: “%(module)s”. Due: %(due_on)s."),
+    "certificate_issued": _l("You passed “%(module)s”. Your certificate %(code)s is valid until %(expires)s."),
+    "certificate_expiring": _l("Your certificate for “%(module)s” expires on %(expires)s: take the exam again to "
+                               "re-certify."),
 }
 
 
@@ -53,6 +57,17 @@ def render_text(notification):
 
 
 def _translate_param(key, value):
+    if isinstance(value, dict) and value and value.keys() <= {"en", "zh"}:  # a bilingual name, e.g. a module title
+        from flask_babel import get_locale
+
+        zh = str(get_locale() or "en").startswith("zh")
+        return (value.get("zh") or value.get("en")) if zh else (value.get("en") or value.get("zh"))
+    if key == "due_on":
+        from datetime import date
+
+        from flask_babel import format_date
+
+        return format_date(date.fromisoformat(value)) if value else str(_l("no fixed date"))
     if key == "stage":
         from portal.recruitment.models import STAGE_LABELS
 

@@ -218,8 +218,9 @@ def parse_amount(value):
         amount = Decimal(str(value).strip().replace(",", "").replace("，", "")) if value is not None else None
     except InvalidOperation:
         amount = None
-    if amount is None or not amount.is_finite() or amount <= 0 or amount != amount.quantize(ledger.CENT) \
-            or amount > MAX_AMOUNT:
+    # The size is checked before quantize(), which cannot hold "1e100" and would raise.
+    if amount is None or not amount.is_finite() or amount <= 0 or amount > MAX_AMOUNT \
+            or amount != amount.quantize(ledger.CENT):
         raise DomainError(_l("Enter an amount greater than zero, in yuan with at most two decimals."), field="amount")
     return amount.quantize(ledger.CENT)
 

@@ -5,11 +5,13 @@ from wtforms import (
     BooleanField, DateField, DateTimeLocalField, DecimalField, EmailField, HiddenField, IntegerField, SelectField,
     SelectMultipleField, StringField, TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.core.validators import CreditCode, MainlandMobile
 from portal.recruitment.models import ACTIVITY_KINDS
+
+EARLIEST_ACTIVITY_YEAR = 1900
 
 
 def required(message):
@@ -70,6 +72,11 @@ class ActivityForm(FlaskForm):
     occurred_at = DateTimeLocalField(_l("When"), format="%Y-%m-%dT%H:%M", validators=[required(_l("Enter the date and time."))])
     participants = StringField(_l("Participants"), validators=[Length(max=300)])
     outcome = TextAreaField(_l("Outcome"), validators=[required(_l("Write what came of it.")), Length(max=4000)])
+
+    def validate_occurred_at(self, field):
+        # A year typed short ("0026") would overflow when the local time is turned into UTC.
+        if field.data is not None and field.data.year < EARLIEST_ACTIVITY_YEAR:
+            raise ValidationError(_l("Enter a date and time after %(year)d.", year=EARLIEST_ACTIVITY_YEAR))
 
 
 class FollowUpForm(FlaskForm):

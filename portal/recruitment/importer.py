@@ -208,7 +208,7 @@ def _money(text):
         unit, cleaned = Decimal(100_000_000), cleaned[:-1]
     try:
         amount = Decimal(cleaned) * unit
-    except InvalidOperation:
+    except ArithmeticError:  # InvalidOperation ("abc"), and Overflow ("1e999999999" times the unit)
         raise ValueError(_("Enter an amount in yuan, e.g. 5000000 or 500万.")) from None
     if not amount.is_finite() or amount < 0 or amount > MAX_CAPITAL:
         raise ValueError(_("Enter an amount of 0 or more."))

@@ -17,6 +17,7 @@ from portal.core.errors import DomainError, apply_to_form
 from portal.core.i18n import local_now, local_to_utc, local_today
 from portal.core.models import StoredFile
 from portal.core.permissions import can_edit_prospect, public, require
+from portal.core.urls import local_path
 from portal.extensions import db, limiter
 from portal.recruitment import queries, services
 from portal.recruitment.forms import (
@@ -444,6 +445,8 @@ def assign(prospect_id):
         else:
             db.session.commit()
             flash(_("Owner saved."), "success")
+    else:  # e.g. a manager deactivated since the page was loaded: say so rather than redirect in silence
+        flash(_("Choose an active channel manager."), "danger")
     return redirect(url_for(".prospect", prospect_id=prospect.id))
 
 
@@ -497,8 +500,8 @@ def follow_up_done(follow_up_id):
     else:
         db.session.commit()
         flash(_("Follow-up done."), "success")
-    target = request.form.get("next")
-    if target and target.startswith("/") and not target.startswith("//"):
+    target = local_path(request.form.get("next"))
+    if target:
         return redirect(target)
     return redirect(url_for(".prospect", prospect_id=prospect.id) + "#follow-ups")
 

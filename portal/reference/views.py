@@ -53,7 +53,7 @@ def edit_territory(territory_id=None):
     ]
     form.managers.choices = _manager_choices()
     if request.method == "GET":
-        form.parent_id.data = territory.parent_id or 0 if territory else int(request.args.get("parent", 0) or 0)
+        form.parent_id.data = territory.parent_id or 0 if territory else request.args.get("parent", 0, type=int)
         form.managers.data = [m.id for m in territory.managers] if territory else []
     if form.validate_on_submit():
         error = _unique_code_error(Territory, form.code.data.strip(), territory.id if territory else None)

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from portal.agreements import services
-from portal.agreements.models import Agreement, AgreementTemplate
+from portal.agreements.models import Agreement, AgreementTemplate, Signature
 from portal.core import storage
 from portal.core.errors import DomainError
 from portal.notifications.models import Notification
@@ -295,7 +295,9 @@ def test_the_agreement_page_shows_the_agreement_and_links_to_read_and_sign(clien
     home = applicant.get(f"/my-application/{prospect.id}").get_data(as_text=True)
     assert agreement.number in home and f"/agreements/{agreement.id}/sign" in home
 
-    agreement.status = "partner_signed"
+    agreement.status = "partner_signed"  # as signing leaves it: the status and the partner's signature
+    db.session.add(Signature(agreement=agreement, side="partner", user_id=people["applicant"].id, signer_name="Li Lei",
+                             signer_title="Owner", authorised=True, document_sha256=agreement.document.sha256))
     db.session.commit()
     page = client.get(f"/agreements/{agreement.id}").get_data(as_text=True)
     assert f'href="/agreements/{agreement.id}/countersign"' in page

@@ -1,0 +1,1 @@
+"""Tests of onboarding training: authoring, assignments, learning, exams and certificates."""
