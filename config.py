@@ -62,6 +62,10 @@ class BaseConfig:
     VERIFY_RATE_LIMIT = "10 per minute;60 per hour"  # public agreement verification
     VERIFY_MAX_BYTES = 20 * 1024 * 1024
 
+    # Reverse proxies in front of the portal (e.g. 1 for nginx): their X-Forwarded-For/-Proto
+    # are trusted, so signatures, audit rows and rate limits see the real client address.
+    TRUSTED_PROXIES = 0
+
     PASSWORD_TOKEN_MAX_AGE = 48 * 3600
     PASSWORD_HASH_METHOD = "scrypt"
     PER_PAGE = 25

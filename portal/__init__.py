@@ -124,6 +124,12 @@ PUBLIC_ENDPOINTS = {"static", "bootstrap.static"}
 
 
 def register_security(app):
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
     @app.before_request
     def require_sign_in():
         """Every route needs a signed-in user unless its view is declared @public."""

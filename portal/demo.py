@@ -15,6 +15,7 @@ The demo content (company names, pitches, notes) is data, not interface text: it
 Chinese or English as a real user would have typed it, and is not translated.
 """
 import io
+import os
 import random
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -927,7 +928,9 @@ def _services_context():
     backend = state.backend
     state.backend = "dummy"
     try:
-        with nullcontext() if has_request_context() else current_app.test_request_context():
+        # Links made while loading (certificates, e-mails) point where `make run` serves.
+        base_url = current_app.config.get("PUBLIC_BASE_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '5000')}"
+        with nullcontext() if has_request_context() else current_app.test_request_context(base_url=base_url):
             yield
     finally:
         state.backend = backend

@@ -224,3 +224,23 @@ def test_create_admin_command_makes_an_admin_who_can_sign_in(app, make_client):
     assert again.exit_code != 0 and "already exists" in again.output
     short = runner.invoke(args=["create-admin", "--email", "x@example.com", "--name", "X", "--password", "short"])
     assert short.exit_code != 0 and "at least 10 characters" in short.output
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_recorded(tmp_path, make_user, db):
+    """Signatures and audit rows keep the client's IP: behind nginx that comes from
+    X-Forwarded-For, trusted only when PORTAL_TRUSTED_PROXIES says a proxy is there."""
+    make_user("gd@test.example", "manager")
+    from portal.core.audit import AuditLog
+
+    for hops, expected in ((0, "127.0.0.1"), (1, "203.0.113.9")):
+        app = create_app("testing", {"TRUSTED_PROXIES": hops, "WTF_CSRF_ENABLED": False,
+                                     "SQLALCHEMY_DATABASE_URI": _db.engine.url.render_as_string(hide_password=False),
+                                     "UPLOAD_DIR": str(tmp_path / "u"), "MAIL_FILE_PATH": str(tmp_path / "o")})
+        client = app.test_client()
+        client.post("/login", data={"email": "gd@test.example", "password": "correct-horse-battery"},
+                    headers={"X-Forwarded-For": "203.0.113.9"})
+        client.post("/account", data={"name": f"Renamed {hops}", "locale": "en", "timezone": "Asia/Shanghai"},
+                    headers={"X-Forwarded-For": "203.0.113.9"})
+        _db.session.expire_all()
+        row = _db.session.scalar(sa.select(AuditLog).where(AuditLog.new_value == f"Renamed {hops}"))
+        assert row is not None and row.ip_address == expected

@@ -38,14 +38,9 @@ def date_en(value):
 
 def verification_url(code):
     """The public verification page, absolute (PUBLIC_BASE_URL when set)."""
-    path = url_for("certificates.verify_code", code=code)
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return base.rstrip("/") + path
-    try:
-        return url_for("certificates.verify_code", code=code, _external=True)
-    except RuntimeError:
-        return "http://127.0.0.1:5000" + path
+    from portal.notifications.services import absolute_url
+
+    return absolute_url(url_for("certificates.verify_code", code=code))
 
 
 def certificate_values(certificate, issued_on):
