@@ -282,15 +282,20 @@ def _by_file_hash(column, sha256):
     )
 
 
-def public_summary(agreement):
-    """What verification may tell anyone: number, status, parties' names and dates. Nothing else."""
+def public_summary(agreement, with_partner=True):
+    """What verification may tell anyone: number, status, parties' names and dates. Nothing else.
+    The partner's name only to someone who holds the file (``with_partner``)."""
     partner = agreement.partner
+    if not with_partner:
+        partner_name = None
+    else:
+        partner_name = partner.name if partner else agreement.prospect.company_name
     return {
         "number": agreement.number,
         "status": agreement.status,
         "status_label": agreement.status_label,
         "vendor": current_app.config["VENDOR_NAME_ZH"] + " / " + current_app.config["VENDOR_NAME_EN"],
-        "partner": partner.name if partner else agreement.prospect.company_name,
+        "partner": partner_name,
         "issued_on": agreement.created_at,
         "start_date": agreement.start_date,
         "end_date": agreement.end_date,
@@ -315,7 +320,10 @@ def verify(number=None, data=None):
         if agreement is None:
             return {"outcome": "unknown_number", "agreement": None, "sha256": sha256, "number": number}
         if sha256 is None:
-            return {"outcome": "found", "agreement": public_summary(agreement), "sha256": None, "number": number}
+            # A number alone proves nothing: numbers run in sequence, so without the file the
+            # answer names no party (anyone could otherwise step through every agreement).
+            return {"outcome": "found", "agreement": public_summary(agreement, with_partner=False), "sha256": None,
+                    "number": number}
     elif sha256 is not None:
         agreement = _by_file_hash(Agreement.signed_document_id, sha256) or _by_file_hash(Agreement.document_id, sha256)
         if agreement is None:
@@ -323,11 +331,11 @@ def verify(number=None, data=None):
     else:
         raise DomainError(_l("Upload the PDF, enter the agreement number, or both."), field="file")
 
-    summary = public_summary(agreement)
     if agreement.signed_document is not None and sha256 == agreement.signed_document.sha256:
         outcome = "signed_match"
     elif sha256 == agreement.document.sha256:
         outcome = "unsigned_copy" if agreement.signed_document is not None else "sent_match"
     else:
         outcome = "no_match"
+    summary = public_summary(agreement, with_partner=outcome != "no_match")
     return {"outcome": outcome, "agreement": summary, "sha256": sha256, "number": agreement.number}
