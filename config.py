@@ -26,6 +26,7 @@ class BaseConfig:
     LANGUAGES = ["en", "zh_CN"]
     BABEL_DEFAULT_LOCALE = "en"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+    BUSINESS_TIMEZONE = "Asia/Shanghai"  # months of PSI, collections and commissions
 
     # Files
     UPLOAD_DIR = str(INSTANCE_DIR / "uploads")

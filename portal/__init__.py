@@ -109,9 +109,26 @@ def register_blueprints(app):
     from portal.training.verify import bp as certificates_bp
     from portal.training.views import bp as training_bp
 
+    from portal.partners import directory  # noqa: F401  (routes on partners_admin)
+    from portal.marketing import announcements, library  # noqa: F401  (routes on the marketing blueprints)
+    from portal.marketing.blueprints import admin_bp as marketing_admin_bp
+    from portal.marketing.blueprints import bp as marketing_bp
+    from portal.materials import request_views, stock_views  # noqa: F401
+    from portal.materials.blueprints import admin_bp as materials_admin_bp
+    from portal.materials.blueprints import bp as materials_bp
+    from portal.results import dashboard_views, entry_views  # noqa: F401
+    from portal.results.blueprints import admin_bp as results_admin_bp
+    from portal.results.blueprints import bp as results_bp
+    from portal.deals.views import admin_bp as deals_admin_bp
+    from portal.deals.views import bp as deals_bp
+    from portal.conflicts.views import admin_bp as cases_admin_bp
+    from portal.conflicts.views import bp as cases_bp
+
     for bp in (core_bp, accounts_bp, accounts_admin_bp, reference_bp, apply_bp, applicant_bp,
                pipeline_bp, notifications_bp, negotiation_bp, agreements_bp, partners_bp,
-               training_bp, training_admin_bp, training_oversight_bp, certificates_bp):
+               training_bp, training_admin_bp, training_oversight_bp, certificates_bp,
+               marketing_bp, marketing_admin_bp, materials_bp, materials_admin_bp, results_bp, results_admin_bp,
+               deals_bp, deals_admin_bp, cases_bp, cases_admin_bp):
         app.register_blueprint(bp)
     app.register_blueprint(partners_admin_bp)
 

@@ -15,3 +15,13 @@ from portal.training.models import (  # noqa: F401
     AttemptGrant, AttemptQuestion, Certificate, CurriculumRule, ExamAttempt, Lesson, LessonAttachment, LessonProgress,
     Question, QuestionOption, TrainingAssignment, TrainingModule,
 )
+from portal.marketing.models import (  # noqa: F401
+    Announcement, AnnouncementAck, Asset, AssetDownload, AssetVersion, Audience, CobrandedFile,
+)
+from portal.materials.models import (  # noqa: F401
+    MaterialAllowance, MaterialItem, MaterialRequest, MaterialRequestLine, SerialRange, StockLevel, StockMovement,
+    UsageReport, UsageReportLine, Warehouse,
+)
+from portal.results.models import PartnerTarget, PaymentCollection, PsiEntry  # noqa: F401
+from portal.deals.models import DealRegistration  # noqa: F401
+from portal.conflicts.models import CaseEntry, CaseEvidence, CaseParty, CaseStatusChange, ConflictCase  # noqa: F401

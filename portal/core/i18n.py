@@ -105,3 +105,40 @@ def local_today_in(tz_name=None):
     """Today in ``tz_name`` (default: the portal's default time zone); works outside requests."""
     name = tz_name or current_app.config["BABEL_DEFAULT_TIMEZONE"]
     return datetime.now(ZoneInfo(name)).date()
+
+
+# ---- business periods ---------------------------------------------------------------------------
+# Months and quarters of figures (PSI, collections, commissions, allowances) are the vendor's
+# calendar in BUSINESS_TIMEZONE (Beijing time), whatever the reader's own zone.
+
+
+def business_zone():
+    return ZoneInfo(current_app.config.get("BUSINESS_TIMEZONE", "Asia/Shanghai"))
+
+
+def business_today():
+    return datetime.now(business_zone()).date()
+
+
+def month_start(day):
+    """The first day of ``day``'s month."""
+    return day.replace(day=1)
+
+
+def business_month(moment):
+    """The first day of the business month an aware datetime falls in (Beijing time): 00:30 on
+    1 November in Beijing is November although it is still 31 October in UTC."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime given; use an aware datetime")
+    return moment.astimezone(business_zone()).date().replace(day=1)
+
+
+def add_months(month, n):
+    """``month`` (a first-of-month date) moved by ``n`` months."""
+    index = month.year * 12 + month.month - 1 + n
+    return month.replace(year=index // 12, month=index % 12 + 1, day=1)
+
+
+def business_quarter(day):
+    """'2026Q4' for a date in October–December 2026."""
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"

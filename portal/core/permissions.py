@@ -37,6 +37,20 @@ PERMISSIONS = {
     "training.learn": {PARTNER_ADMIN, PARTNER_STAFF},
     "training.oversee": {ADMIN, MANAGER},
     "settings.manage": {ADMIN},
+    # marketing: policies, news and the asset library
+    "marketing.publish": {ADMIN, MANAGER},
+    "marketing.view": {PARTNER_ADMIN, PARTNER_STAFF},
+    # promotional material: catalogue, stock, requests
+    "materials.manage": {ADMIN, MANAGER},
+    "materials.request": {PARTNER_ADMIN, PARTNER_STAFF},
+    # coordinating signed partners: directory, targets and results, deals, conflict cases
+    "channel.view": {ADMIN, MANAGER},
+    "results.manage": {ADMIN, MANAGER},
+    "results.report": {PARTNER_ADMIN, PARTNER_STAFF},
+    "deals.manage": {ADMIN, MANAGER},
+    "deals.register": {PARTNER_ADMIN, PARTNER_STAFF},
+    "cases.manage": {ADMIN, MANAGER},
+    "cases.partner": {PARTNER_ADMIN, PARTNER_STAFF},
 }
 
 

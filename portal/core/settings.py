@@ -10,6 +10,9 @@ from portal.extensions import db
 # name -> (default, label)
 SETTINGS = {
     "training_required_for_materials": (False, _l("Partners must complete their required training before ordering promotional material")),
+    "deal_protection_days": (90, _l("Days an approved deal registration is protected from other partners")),
+    "case_due_days": (14, _l("Days to resolve a channel conflict case")),
+    "complaint_due_days": (7, _l("Days to answer a partner's complaint about the vendor")),
 }
 
 

@@ -35,6 +35,7 @@ MESSAGES = {
                           "Open your partner portal to keep your profile, outlets and staff."),
     "training_assigned": _l("New training for you: “%(module)s”. Due: %(due_on)s."),
     "certificate_issued": _l("You passed “%(module)s”. Your certificate %(code)s is valid until %(expires)s."),
+    "case_opened": _l("Case %(number)s opened: %(title)s."),
     "certificate_expiring": _l("Your certificate for “%(module)s” expires on %(expires)s: take the exam again to "
                                "re-certify."),
 }

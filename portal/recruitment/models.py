@@ -140,7 +140,9 @@ class Activity(Audited, db.Model):
     __audit_exclude__ = ("created_at",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    prospect_id: Mapped[int] = mapped_column(sa.ForeignKey("prospect.id", ondelete="CASCADE"), index=True)
+    # An activity is about a prospect or, once signed, about a partner (exactly one of the two).
+    prospect_id: Mapped[int | None] = mapped_column(sa.ForeignKey("prospect.id", ondelete="CASCADE"), index=True)
+    partner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("partner.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(10))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     participants: Mapped[str | None] = mapped_column(sa.String(300))
@@ -149,7 +151,12 @@ class Activity(Audited, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     prospect = relationship("Prospect", back_populates="activities")
+    partner = relationship("Partner")
     author = relationship("User")
+
+    __table_args__ = (
+        sa.CheckConstraint("(prospect_id IS NULL) <> (partner_id IS NULL)", name="activity_one_subject"),
+    )
 
     @property
     def kind_label(self):
@@ -163,7 +170,8 @@ class FollowUp(Audited, db.Model):
     __audit_exclude__ = ("created_at", "reminded_on")
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    prospect_id: Mapped[int] = mapped_column(sa.ForeignKey("prospect.id", ondelete="CASCADE"), index=True)
+    prospect_id: Mapped[int | None] = mapped_column(sa.ForeignKey("prospect.id", ondelete="CASCADE"), index=True)
+    partner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("partner.id", ondelete="CASCADE"), index=True)
     assignee_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"), index=True)
     due_date: Mapped[date] = mapped_column(sa.Date, index=True)
     note: Mapped[str] = mapped_column(sa.String(500))
@@ -173,7 +181,12 @@ class FollowUp(Audited, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     prospect = relationship("Prospect", back_populates="follow_ups")
+    partner = relationship("Partner")
     assignee = relationship("User", foreign_keys=[assignee_id])
+
+    __table_args__ = (
+        sa.CheckConstraint("(prospect_id IS NULL) <> (partner_id IS NULL)", name="follow_up_one_subject"),
+    )
 
 
 class Message(db.Model):

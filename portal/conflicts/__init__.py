@@ -1,0 +1,1 @@
+"""Channel conflict cases and partners' complaints about the vendor."""

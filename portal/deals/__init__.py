@@ -1,0 +1,1 @@
+"""Deal registration with duplicate matching and protection of the first approved registration."""

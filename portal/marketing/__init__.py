@@ -1,0 +1,1 @@
+"""Marketing: policies and news partners acknowledge, and the asset library they download from."""

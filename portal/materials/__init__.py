@@ -1,0 +1,1 @@
+"""Physical promotional material: catalogue, stock ledger, partners' requests and usage audit."""
