@@ -168,6 +168,17 @@ def register_security(app):
         return response
 
 
+def url_if(endpoint, **values):
+    """The URL of ``endpoint``, or None when no such page exists (e.g. a menu entry for a part
+    that is switched off)."""
+    from werkzeug.routing import BuildError
+
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
 def register_templates(app):
     from flask_babel import get_locale
 
@@ -185,6 +196,7 @@ def register_templates(app):
             unread = unread_count(current_user)
         locale = str(get_locale())
         return {
+            "url_if": url_if,
             "has_permission": lambda perm: permissions.has_permission(current_user, perm),
             "can": permissions.can,
             "current_locale": locale,

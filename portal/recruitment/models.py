@@ -188,6 +188,22 @@ class FollowUp(Audited, db.Model):
         sa.CheckConstraint("(prospect_id IS NULL) <> (partner_id IS NULL)", name="follow_up_one_subject"),
     )
 
+    @property
+    def subject_name(self):
+        """The prospect's company or the partner's name."""
+        return self.prospect.company_name if self.prospect_id else self.partner.name
+
+    @property
+    def subject_path(self):
+        """The page the follow-up is on (a path, for links in notifications and lists)."""
+        if self.prospect_id:
+            return f"/pipeline/prospects/{self.prospect_id}#follow-ups"
+        return f"/partners/{self.partner_id}#follow-ups"
+
+    @property
+    def done_endpoint(self):
+        return "pipeline.follow_up_done" if self.prospect_id else "partners_admin.follow_up_done"
+
 
 class Message(db.Model):
     """A message on an application, between its manager(s) and the applicant."""

@@ -98,7 +98,7 @@ def follow_ups_due(user, until_day, include_done=False):
         sa.select(FollowUp)
         .where(FollowUp.assignee_id == user.id, FollowUp.due_date <= until_day)
         .order_by(FollowUp.due_date, FollowUp.id)
-        .options(selectinload(FollowUp.prospect))
+        .options(selectinload(FollowUp.prospect), selectinload(FollowUp.partner))
     )
     if not include_done:
         query = query.where(FollowUp.done_at.is_(None))

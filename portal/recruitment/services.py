@@ -332,9 +332,8 @@ def send_follow_up_reminders(today):
         if result.rowcount != 1:
             continue
         notify(follow_up.assignee, "follow_up_due",
-               {"company": follow_up.prospect.company_name, "due": follow_up.due_date.isoformat(),
-                "note": follow_up.note},
-               link=f"/pipeline/prospects/{follow_up.prospect_id}#follow-ups")
+               {"company": follow_up.subject_name, "due": follow_up.due_date.isoformat(), "note": follow_up.note},
+               link=follow_up.subject_path)
         sent += 1
     return sent
 

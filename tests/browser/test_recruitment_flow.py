@@ -81,6 +81,7 @@ def test_application_is_worked_by_the_manager_and_followed_by_the_applicant(
     # 2. The manager of the territory finds the card on the board and moves it to "Qualifying".
     manager_page = new_context().new_page()
     sign_in(manager_page, manager.email)
+    manager_page.get_by_role("button", name="Recruitment").click()
     manager_page.get_by_role("link", name="Board", exact=True).click()
     new_column = manager_page.locator("section.board-column", has=manager_page.locator("#col-new"))
     card = new_column.locator("a.board-card", has_text=COMPANY)
