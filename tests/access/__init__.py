@@ -103,4 +103,5 @@ EMAILS = {
 }
 
 # Per-feature tables: tests/access/<name>.py with ROUTES and build(people, partners, reference_data, world).
-FEATURE_TABLES = ("marketing", "materials", "results", "deals", "conflicts", "directory")
+FEATURE_TABLES = ("announcements", "marketing", "materials", "material_requests", "results", "results_dashboard", "deals",
+                  "conflicts", "directory")
