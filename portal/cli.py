@@ -2,6 +2,7 @@
 import click
 from flask.cli import with_appcontext
 
+from portal.deals import commands as deals_commands
 from portal.extensions import db
 
 
@@ -10,6 +11,7 @@ def register(app):
     app.cli.add_command(demo_data)
     app.cli.add_command(send_reminders)
     app.cli.add_command(send_training_reminders)
+    app.cli.add_command(deals_commands.expire_deals)
 
 
 @click.command("create-admin")
