@@ -19,21 +19,24 @@ from portal.reference.models import Territory
 
 
 def partner_places(partner):
-    """Territory ids an audience may name to reach ``partner`` (see the module's rules)."""
-    own = {t.id for t in partner.territories}
-    own |= {i for i in (partner.city_id, partner.province_id) if i}
+    """Territory ids an audience may name to reach ``partner`` (see the module's rules).
+
+    Only the territories the partner *covers* reach down to their cities: a partner located in
+    Shenzhen sits in Guangdong (so "Guangdong" reaches it) but does not cover Guangzhou."""
+    covered = {t.id for t in partner.territories}
+    own = covered | {i for i in (partner.city_id, partner.province_id) if i}
     if not own:
         return set()
     rows = db.session.execute(
         sa.select(Territory.id, Territory.parent_id).where(
-            sa.or_(Territory.id.in_(own), Territory.parent_id.in_(own))
+            sa.or_(Territory.id.in_(own), Territory.parent_id.in_(covered))
         )
     ).all()
     places = set(own)
     for tid, parent_id in rows:
         if tid in own and parent_id:
             places.add(parent_id)  # the province of one of its cities
-        if parent_id in own:
+        if parent_id in covered:
             places.add(tid)  # a city of a province it covers
     return places
 
