@@ -33,6 +33,8 @@ class BaseConfig:
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024  # hard ceiling; each route sets its own limit below it
     LICENCE_MAX_BYTES = 10 * 1024 * 1024
     IMPORT_MAX_BYTES = 5 * 1024 * 1024
+    ASSET_MAX_BYTES = 50 * 1024 * 1024  # marketing assets: PDF, images, PowerPoint, ZIP
+    ASSET_VIDEO_MAX_BYTES = 500 * 1024 * 1024  # marketing videos (MP4); the asset upload pages accept this much
 
     # Mail: written to instance/outbox unless MAIL_BACKEND is "smtp"
     MAIL_BACKEND = "file"

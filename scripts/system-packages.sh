@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Install the Debian packages the portal needs, if any are missing.
-#   scripts/system-packages.sh run    packages to run the portal (WeasyPrint's Pango, a CJK font)
-#   scripts/system-packages.sh test   those plus what the tests need (Chromium, poppler, Java)
+#   scripts/system-packages.sh run    packages to run the portal (WeasyPrint's Pango, a CJK font,
+#                                     poppler's pdftoppm for thumbnails of PDF assets)
+#   scripts/system-packages.sh test   those plus what the tests need (Chromium, Java)
 # As root it uses apt-get; otherwise sudo when it can; else it prints the command and stops.
 set -euo pipefail
 
 RUN_PACKAGES=(python3 python3-venv python3-pip libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b
-  libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core fonts-wqy-zenhei)
-TEST_PACKAGES=(chromium poppler-utils default-jre-headless)
+  libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core fonts-wqy-zenhei poppler-utils)
+TEST_PACKAGES=(chromium default-jre-headless)
 
 packages=("${RUN_PACKAGES[@]}")
 [[ "${1:-run}" == "test" ]] && packages+=("${TEST_PACKAGES[@]}")
