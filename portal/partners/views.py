@@ -52,8 +52,12 @@ def home():
     partner = queries.own_partner(current_user)
     agreements = queries.partner_agreements(partner)
     _account, totals = _deposit(partner)
+    from portal.marketing import announcement_services, library_services
+
+    marketing = {"home_news": announcement_services.for_home(partner, current_user),
+                 "new_assets": library_services.new_for_partner(partner, limit=5)}
     return render_template(
-        "partners/home.html", partner=partner, current=queries.current_agreement(agreements),
+        "partners/home.html", partner=partner, current=queries.current_agreement(agreements), **marketing,
         agreement_count=len(agreements), outlet_counts=queries.outlet_counts(partner),
         staff_count=queries.staff_count(partner), totals=totals, can_manage=can_manage_partner(current_user, partner),
         link=optional_url,
