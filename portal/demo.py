@@ -440,6 +440,10 @@ def load_demo_data(only_if_empty=False):
         with _services_context():
             _signed_partners(ctx)
             _training(ctx)
+            from portal import demo_channel  # (here: it imports helpers of this module)
+
+            demo_channel.announcements(ctx)
+            demo_channel.deals(ctx)
         _not_emailed(ctx)
     db.session.commit()
     return True

@@ -347,3 +347,179 @@ def test_one_demo_certificate_expires_within_30_days_and_is_flagged(db, client):
     client.login("manager2@demo.example", DEMO_PASSWORD)
     html = client.get("/training/oversight/expiring").get_data(as_text=True)
     assert "Grace Lin" in html and QUARTERLY_EN in html
+
+
+# ---- policies and news ---------------------------------------------------------------------------------
+
+COMMISSION = "季度移动套餐佣金政策"  # "<year>年第<n>季度移动套餐佣金政策"
+PRICE_FLOOR = "关于终端及有价卡最低销售价格的通知 / Minimum selling prices for handsets and prepaid cards"
+
+
+def _announcements(db):
+    from portal.marketing.models import Announcement
+
+    return db.session.scalars(sa.select(Announcement).order_by(Announcement.id)).all()
+
+
+def _announcement(db, title):
+    found = [a for a in _announcements(db) if title in a.title]
+    assert len(found) == 1, title
+    return found[0]
+
+
+def _news_items(html):
+    """{title: text of its line} in the "Policies and news" section of the partner home page."""
+    section = html.split('id="news-title"')[1].split("</section>")[0]
+    items = {}
+    for item in re.findall(r"<li[^>]*>(.*?)</li>", section, re.S):
+        title = re.search(r"<a [^>]*>(.*?)</a>", item, re.S).group(1).strip()
+        items[title] = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", item))
+    return section, items
+
+
+def test_demo_announcements_reach_different_audiences_at_different_times(db):
+    from portal.core.models import utcnow
+    from portal.marketing.announcement_services import state_of
+
+    load_demo_data()
+    items = _announcements(db)
+    assert 5 <= len(items) <= 7
+    states = [state_of(a) for a in items]
+    assert states.count("draft") == 1 and states.count("expired") == 1, states
+    published = [a for a in items if a.published_at is not None]
+    now = utcnow()
+    assert all(now - timedelta(days=60) < a.published_at < now - timedelta(hours=12) for a in published)
+    assert len({a.published_at.date() for a in published}) == len(published)  # each on its own day
+    assert all(a.created_at <= a.published_at for a in published)
+    audiences = [a.audience for a in items]
+    assert any(audience.is_everyone for audience in audiences)
+    assert any(t.level == "province" for audience in audiences for t in audience.territories)  # one province
+    assert any(audience.channel_types for audience in audiences)
+    assert any(audience.partners for audience in audiences)  # a named partner
+    assert {a.kind for a in items} == {"policy", "news"}
+    assert sum(1 for a in items if re.search(r"[\u4e00-\u9fff]", a.title)) >= 5  # mostly Chinese
+    english = [a for a in items if a.language == "en"]
+    assert english and not re.search(r"[\u4e00-\u9fff]", english[0].body)
+    # Publishing notified the people of the partners it reached, in the portal (and not by e-mail).
+    commission = _announcement(db, COMMISSION)
+    told = set(db.session.scalars(sa.select(User.email).join(Notification, Notification.user_id == User.id).where(
+        Notification.link == f"/partner/marketing/announcements/{commission.id}")))
+    assert told == {"partner@demo.example", "staff@demo.example", "partner2@demo.example"}
+
+
+def test_demo_partner_home_shows_policies_to_confirm_and_those_already_read(db, client):
+    from flask_babel import ngettext
+
+    load_demo_data()
+    commission = _announcement(db, COMMISSION)
+    for email, pending, read in (("partner@demo.example", [PRICE_FLOOR], [commission.title]),
+                                 ("staff@demo.example", [PRICE_FLOOR, commission.title], []),
+                                 ("partner2@demo.example", [], [PRICE_FLOOR, commission.title])):
+        user = _user(db, email)
+        client.login(email, DEMO_PASSWORD)
+        section, items = _news_items(client.get("/partner/").get_data(as_text=True))
+        with force_locale(user.locale):  # the page is in the person's language
+            to_confirm = gettext("Please confirm you have read it")
+            read_on = re.escape(gettext("Read on %(when)s", when="WHEN")).replace("WHEN", r"\S.*?")
+            waiting = sum(1 for text in items.values() if to_confirm in text)
+            assert waiting >= 1 and ngettext("%(num)d to confirm", "%(num)d to confirm", waiting) in section, email
+        for title in pending:
+            assert to_confirm in items[title], (email, title)
+        for title in read:
+            assert re.search(read_on, items[title]), (email, title)
+        assert any(re.search(read_on, text) for text in items.values()), email  # both states on every home page
+        assert "宽带续约挽留政策" not in section and "校园专项促销" not in section  # the draft, the expired one
+        client.logout()
+
+
+def test_demo_manager_sees_who_has_and_has_not_read_a_policy(db, client):
+    load_demo_data()
+    commission, floor = _announcement(db, COMMISSION), _announcement(db, PRICE_FLOOR)
+
+    def counts(html):
+        return {key: int(n) for key, n in re.findall(r'data-count="(\w+)">(\d+)<', html)}
+
+    client.login("manager@demo.example", DEMO_PASSWORD)  # looks after the Shenzhen partner only
+    html = client.get(f"/marketing/announcements/{commission.id}").get_data(as_text=True)
+    assert counts(html) == {"reached": 1, "read": 1, "unread": 0}
+    assert "黄志明" in html and SECOND not in html
+    html = client.get(f"/marketing/announcements/{floor.id}").get_data(as_text=True)
+    assert counts(html) == {"reached": 1, "read": 0, "unread": 1}
+    assert FIRST in html.split('id="unread-title"')[1]
+    client.logout()
+    client.login("admin@demo.example", DEMO_PASSWORD)  # sees both partners: one has read it, one has not
+    html = client.get(f"/marketing/announcements/{floor.id}").get_data(as_text=True)
+    assert counts(html) == {"reached": 2, "read": 1, "unread": 1}
+    acked, unread = html.split('id="acked-title"')[1].split('id="unread-title"')
+    assert SECOND in acked and "Grace Lin" in acked and FIRST not in acked
+    assert FIRST in unread and SECOND not in unread
+    assert "Changes since it was published" in html  # corrected two days after publishing
+
+
+# ---- deal registration ---------------------------------------------------------------------------------
+
+
+def _registrations(db):
+    from portal.deals.models import DealRegistration
+
+    return db.session.scalars(sa.select(DealRegistration).order_by(DealRegistration.id)).all()
+
+
+def test_demo_deal_registrations_go_through_every_outcome(db):
+    from collections import Counter
+
+    from portal.core.i18n import business_today
+
+    load_demo_data()
+    registrations = _registrations(db)
+    assert 8 <= len(registrations) <= 12
+    statuses = Counter(r.status for r in registrations)
+    assert statuses["approved"] >= 2 and statuses["submitted"] >= 1, statuses
+    assert statuses["won"] == statuses["lost"] == statuses["rejected"] == statuses["held"] == 1, statuses
+    today = business_today()
+    assert all(r.protected_until >= today for r in registrations if r.status == "approved")
+    assert all(r.decision_note for r in registrations if r.status == "rejected")
+    assert {r.partner.name for r in registrations} == {FIRST, SECOND}
+    # Registered over the past weeks, numbered in that order, each through the services (audited).
+    times = [r.created_at for r in registrations]
+    assert times == sorted(times) and times[0] < times[-1] - timedelta(days=14)
+    assert [r.number for r in registrations] == sorted(r.number for r in registrations)
+    assert all(r.credit_code or r.phone for r in registrations)
+    # Customers in the partners' own cities, except the one held for another partner's customer.
+    for r in registrations:
+        assert (r.city_id == r.partner.city_id) == (r.status != "held"), r.number
+
+
+def test_demo_held_registration_has_its_case_and_hides_the_other_partner(db, client):
+    from portal.deals.matching import normalise_name
+
+    load_demo_data()
+    held = [r for r in _registrations(db) if r.status == "held"]
+    assert len(held) == 1
+    held = held[0]
+    earlier = held.matched
+    assert held.partner.name == FIRST and earlier.partner.name == SECOND and earlier.status == "approved"
+    # The same customer written differently (有限责任公司 / 有限公司), caught by the matcher.
+    assert held.customer_name != earlier.customer_name
+    assert normalise_name(held.customer_name) == normalise_name(earlier.customer_name)
+    case = held.case
+    assert case is not None and (case.kind, case.origin, case.status) == ("poaching", "deal_match", "open")
+    assert case.registration_id == held.id
+    assert {party.partner.name for party in case.parties} == {FIRST, SECOND}
+    assert case.manager.email == "manager@demo.example" and case.due_on > held.created_at.date()
+
+    client.login("partner@demo.example", DEMO_PASSWORD)
+    for url in (f"/partner/deals/{held.id}", "/partner/deals/", f"/partner/cases/{case.id}"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.get_data(as_text=True)
+        assert held.number in html and SECOND not in html and earlier.number not in html, url
+        assert "560,000" not in html, url  # the other registration's value
+    assert case.number in client.get(f"/partner/deals/{held.id}").get_data(as_text=True)
+    assert client.get(f"/partner/deals/{earlier.id}").status_code == 404
+    client.logout()
+    # The held registration's channel manager finds it first in the queue, with the match beside it.
+    client.login("manager@demo.example", DEMO_PASSWORD)
+    queue = client.get("/deals/").get_data(as_text=True)
+    assert re.search(r'href="/deals/(\d+)"', queue).group(1) == str(held.id)
+    assert earlier.number in client.get(f"/deals/{held.id}").get_data(as_text=True)
