@@ -153,6 +153,7 @@ def countersign(agreement, actor, *, signer_name, signer_title, authorised, seal
     """The vendor countersigns: record the signature, archive the final PDF (the exact signed
     file plus a signature page), and turn the prospect into a partner. Returns the Signature."""
     from portal.partners.onboarding import create_partner_from_agreement
+    from portal.results.targets import targets_from_agreement
 
     agreement = _lock(agreement)
     refusal = countersign_refusal(agreement)
@@ -183,6 +184,7 @@ def countersign(agreement, actor, *, signer_name, signer_title, authorised, seal
     agreement.status = COUNTERSIGNED
     db.session.flush()
     partner, created = create_partner_from_agreement(agreement, actor)
+    targets_from_agreement(agreement, actor)  # the monthly targets of the terms, from the start month
     signer = partner_signature.user
     if not created and signer is not None:
         notify(signer, "agreement_countersigned", {"number": agreement.number, "company": partner.name},

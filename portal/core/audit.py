@@ -142,7 +142,9 @@ def _fill_created_ids(session, flush_context):
         return
     table = AuditLog.__table__
     for obj, log in pending:
-        ident = inspect(obj).identity
+        # In after_flush the new object is not yet "persistent" (its identity is None), but its
+        # primary key is already set.
+        ident = inspect(obj).mapper.primary_key_from_instance(obj)
         values = {
             c.key: _fmt(getattr(obj, c.key))
             for c in _columns(obj)
@@ -152,7 +154,7 @@ def _fill_created_ids(session, flush_context):
         session.connection().execute(
             table.update()
             .where(table.c.id == log.id)
-            .values(entity_id=str(ident[0]) if ident else None, new_value=summary)
+            .values(entity_id=str(ident[0]) if ident and ident[0] is not None else None, new_value=summary)
         )
 
 
