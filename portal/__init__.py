@@ -92,6 +92,17 @@ def register_extensions(app):
 
 
 def register_blueprints(app):
+    from werkzeug.routing import IntegerConverter
+
+    class DatabaseInteger(IntegerConverter):
+        """``<int:…>`` up to the largest id the database holds (a 32-bit integer column on
+        PostgreSQL): a larger number in a URL is simply not found (404), never a 500."""
+
+        def __init__(self, map, *args, **kwargs):
+            kwargs.setdefault("max", 2**31 - 1)
+            super().__init__(map, *args, **kwargs)
+
+    app.url_map.converters["int"] = DatabaseInteger
     from portal.accounts.views import admin_bp as accounts_admin_bp
     from portal.accounts.views import bp as accounts_bp
     from portal.agreements.views import bp as agreements_bp

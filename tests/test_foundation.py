@@ -247,3 +247,10 @@ def test_behind_a_trusted_proxy_the_client_address_is_recorded(tmp_path, make_us
         _db.session.expire_all()
         row = _db.session.scalar(sa.select(AuditLog).where(AuditLog.new_value == f"Renamed {hops}"))
         assert row is not None and row.ip_address == expected
+
+
+def test_an_id_too_large_for_the_database_is_not_found(client, people, partners):
+    client.login("admin@test.example")
+    assert client.get("/partners/99999999999/deposit").status_code == 404
+    assert client.get("/partners/2147483648").status_code == 404
+    assert client.get(f"/partners/{partners['one'].id}").status_code == 200
