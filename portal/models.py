@@ -22,6 +22,6 @@ from portal.materials.models import (  # noqa: F401
     MaterialAllowance, MaterialItem, MaterialRequest, MaterialRequestLine, SerialRange, StockLevel, StockMovement,
     UsageReport, UsageReportLine, Warehouse,
 )
-from portal.results.models import PartnerTarget, PaymentCollection, PsiEntry  # noqa: F401
+from portal.results.models import PartnerTarget, PaymentCollection, PsiEntry, PsiMonthTotal  # noqa: F401
 from portal.deals.models import DealRegistration  # noqa: F401
 from portal.conflicts.models import CaseEntry, CaseEvidence, CaseParty, CaseStatusChange, ConflictCase  # noqa: F401

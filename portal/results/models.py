@@ -107,3 +107,29 @@ class PaymentCollection(Audited, db.Model):
     recorded_by = relationship("User")
 
     __table_args__ = (sa.CheckConstraint("amount > 0", name="collection_positive"),)
+
+
+class PsiMonthTotal(db.Model):
+    """The PSI figures of one partner, product line and month summed over its outlets: what the
+    dashboard reads instead of every PSI line (a year of a large network is ~100× fewer rows).
+    Kept by portal.results.psi whenever entries are written (recomputed from ``psi_entry`` for
+    the keys touched, so it can never drift); ``flask rebuild-psi-totals`` recomputes them all."""
+
+    __tablename__ = "psi_month_total"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(sa.ForeignKey("partner.id", ondelete="CASCADE"))
+    product_line_id: Mapped[int] = mapped_column(sa.ForeignKey("product_line.id"))
+    month: Mapped[date] = mapped_column(sa.Date)
+    purchases: Mapped[int] = mapped_column(sa.Integer, default=0)
+    sales: Mapped[int] = mapped_column(sa.Integer, default=0)
+    sales_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    returns_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    net_sales: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    closing_inventory: Mapped[int] = mapped_column(sa.Integer, default=0)
+    entries: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+    __table_args__ = (
+        sa.UniqueConstraint("partner_id", "product_line_id", "month", name="uq_psi_month_total_key"),
+        sa.Index("ix_psi_month_total_month_partner", "month", "partner_id"),
+    )
