@@ -134,12 +134,17 @@ def register_blueprints(app):
     from portal.deals.views import bp as deals_bp
     from portal.conflicts.views import admin_bp as cases_admin_bp
     from portal.conflicts.views import bp as cases_bp
+    from portal.inspections.views import admin_bp as inspections_admin_bp
+    from portal.inspections.views import bp as inspections_bp
+    from portal.finance.views import admin_bp as finance_admin_bp
+    from portal.finance.views import bp as finance_bp
 
     for bp in (core_bp, accounts_bp, accounts_admin_bp, reference_bp, apply_bp, applicant_bp,
                pipeline_bp, notifications_bp, negotiation_bp, agreements_bp, partners_bp,
                training_bp, training_admin_bp, training_oversight_bp, certificates_bp,
                marketing_bp, marketing_admin_bp, materials_bp, materials_admin_bp, results_bp, results_admin_bp,
-               deals_bp, deals_admin_bp, cases_bp, cases_admin_bp):
+               deals_bp, deals_admin_bp, cases_bp, cases_admin_bp, inspections_bp, inspections_admin_bp,
+               finance_bp, finance_admin_bp):
         app.register_blueprint(bp)
     app.register_blueprint(partners_admin_bp)
 

@@ -25,3 +25,8 @@ from portal.materials.models import (  # noqa: F401
 from portal.results.models import PartnerTarget, PaymentCollection, PsiEntry, PsiMonthTotal  # noqa: F401
 from portal.deals.models import DealRegistration  # noqa: F401
 from portal.conflicts.models import CaseEntry, CaseEvidence, CaseParty, CaseStatusChange, ConflictCase  # noqa: F401
+from portal.inspections.models import (  # noqa: F401
+    ChecklistItem, Inspection, InspectionChecklist, InspectionPhoto, InspectionScore, Rectification,
+    RectificationPhoto,
+)
+from portal.finance.models import BankAccount, BankAccountChange  # noqa: F401

@@ -51,6 +51,12 @@ PERMISSIONS = {
     "deals.register": {PARTNER_ADMIN, PARTNER_STAFF},
     "cases.manage": {ADMIN, MANAGER},
     "cases.partner": {PARTNER_ADMIN, PARTNER_STAFF},
+    # inspections (检查巡视, 暗访) and rectification orders (整改)
+    "inspections.manage": {ADMIN, MANAGER},
+    "inspections.partner": {PARTNER_ADMIN, PARTNER_STAFF},
+    # the bank account payments go to: partner admins request a change, managers approve it
+    "bank.request": {PARTNER_ADMIN},
+    "bank.approve": {ADMIN, MANAGER},
 }
 
 

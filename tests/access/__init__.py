@@ -104,4 +104,4 @@ EMAILS = {
 
 # Per-feature tables: tests/access/<name>.py with ROUTES and build(people, partners, reference_data, world).
 FEATURE_TABLES = ("announcements", "marketing", "materials", "material_requests", "results", "results_dashboard", "deals",
-                  "conflicts", "directory")
+                  "conflicts", "directory", "inspections", "bank_accounts")
