@@ -3,6 +3,7 @@ person seeing what their role and territory promise."""
 import re
 import subprocess
 from datetime import timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import force_locale, format_date, gettext
@@ -523,3 +524,203 @@ def test_demo_held_registration_has_its_case_and_hides_the_other_partner(db, cli
     queue = client.get("/deals/").get_data(as_text=True)
     assert re.search(r'href="/deals/(\d+)"', queue).group(1) == str(held.id)
     assert earlier.number in client.get(f"/deals/{held.id}").get_data(as_text=True)
+
+
+# ---- signed about six months ago --------------------------------------------------------------------
+
+
+def _agreement_start():
+    from portal.core.i18n import add_months, business_today
+
+    return add_months(business_today().replace(day=1), -6)
+
+
+def test_demo_partners_signed_about_six_months_ago_and_their_targets_run_from_then(db, client):
+    from portal.agreements.signing import _times
+    from portal.core.i18n import business_today
+    from portal.results.models import PartnerTarget
+
+    load_demo_data()
+    start, today = _agreement_start(), business_today()
+    for email in ("partner@demo.example", "partner2@demo.example"):
+        partner = _partner_of(db, email)
+        agreement = _signed_agreement(db, partner)
+        assert agreement.start_date == start  # the first of the month six months ago
+        assert agreement.end_date > today
+        sides = {s.side: s for s in agreement.signatures}
+        signed = sides["vendor"].created_at
+        assert sides["partner"].created_at < signed
+        assert 170 <= (today - signed.date()).days <= 235  # about six to seven months ago
+        assert signed.date() < start and partner.signed_at == signed
+        assert partner.created_at == signed and agreement.created_at < signed
+        # The targets of the terms are in force from the start month.
+        months = {t.effective_month for t in db.session.scalars(
+            sa.select(PartnerTarget).where(PartnerTarget.partner_id == partner.id, PartnerTarget.source == "terms"))}
+        assert months == {start}
+        # The signature page of the archived PDF prints the time of signing, not the time of loading.
+        client.login(email, DEMO_PASSWORD)
+        data = client.get(f"/agreements/{agreement.id}/signed.pdf").get_data()
+        text = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
+        assert _times(signed)[0] in text and _times(sides["partner"].created_at)[0] in text
+        client.logout()
+    # The partner's history on the way: outlets opened and the deposit paid after signing, the
+    # training done now.
+    first = _partner_of(db, "partner@demo.example")
+    assert all(o.created_at > first.signed_at for o in first.outlets)
+    payment = next(m for m in first.deposit_account.movements if m.kind == "paid")
+    assert first.signed_at < payment.created_at < first.signed_at + timedelta(days=30)
+
+
+# ---- promotional material -----------------------------------------------------------------------------
+
+
+def test_demo_material_requests_go_through_every_state_and_the_stock_ledger_adds_up(db, client):
+    from portal.materials.models import (
+        REQUEST_STATUSES, MaterialAllowance, MaterialRequest, SerialRange, StockLevel, StockMovement,
+    )
+    from portal.materials.stock import ledger_totals
+
+    load_demo_data()
+    requests = db.session.scalars(sa.select(MaterialRequest).order_by(MaterialRequest.id)).all()
+    statuses = {r.status for r in requests}
+    assert statuses == set(REQUEST_STATUSES) - {"cancelled"}, statuses
+    assert {r.partner.name for r in requests} == {FIRST, SECOND}
+    assert [r.created_at for r in requests] == sorted(r.created_at for r in requests)  # numbered as made
+    by_status = {r.status: r for r in requests}
+    assert by_status["partly_approved"].decision_reason and by_status["rejected"].decision_reason
+    partly = by_status["partly_approved"]
+    assert any(line.quantity_approved < line.quantity_requested for line in partly.lines)
+    shipped = by_status["shipped"]
+    assert shipped.carrier and shipped.tracking_number and shipped.fulfilled_at > shipped.decided_at
+    assert by_status["closed"].usage_report.review_outcome == "accepted"
+    assert by_status["usage_reported"].usage_report.reviewed_at is None
+    # Prepaid cards left the central store by serial range, to the partner that picked them up.
+    picked = by_status["picked_up"]
+    cards = db.session.scalars(sa.select(SerialRange).where(SerialRange.request_id == picked.id)).all()
+    assert cards and all(r.status == "issued" and r.partner_id == picked.partner_id for r in cards)
+    assert sum(r.count for r in cards) == sum(line.quantity_issued for line in picked.lines)
+    assert any(r.label() == "YJK00010101–YJK00010300" for r in cards)
+    # The stock levels are what the ledger adds up to, after receipts, an adjustment and a stocktake.
+    levels = db.session.scalars(sa.select(StockLevel)).all()
+    assert len(levels) >= 10
+    for level in levels:
+        assert ledger_totals(level.item_id, level.warehouse_id) == (level.on_hand, level.reserved)
+    kinds = set(db.session.scalars(sa.select(StockMovement.kind)))
+    assert kinds == {"receipt", "reserve", "issue", "adjust", "stocktake"}
+    allowances = db.session.scalars(sa.select(MaterialAllowance)).all()
+    assert {a.partner_id is None for a in allowances} == {True, False}  # a default and a partner's own
+
+    client.login("manager@demo.example", DEMO_PASSWORD)
+    html = client.get("/materials/stock").get_data(as_text=True)
+    assert "深圳中心库" in html and "CARD-50" in html and "1,300" in html  # posters on hand in Shenzhen
+    client.logout()
+    client.login("partner2@demo.example", DEMO_PASSWORD)
+    html = client.get(f"/partner/materials/requests/{shipped.id}").get_data(as_text=True)
+    assert shipped.tracking_number in html and shipped.carrier in html
+    listed = client.get("/partner/materials/requests").get_data(as_text=True)
+    assert picked.number not in listed  # the Shenzhen partner's request
+    assert client.get(f"/partner/materials/requests/{picked.id}").status_code == 404
+
+
+# ---- conflict cases ------------------------------------------------------------------------------------
+
+
+def _cases(db):
+    from portal.conflicts.models import ConflictCase
+
+    return db.session.scalars(sa.select(ConflictCase).order_by(ConflictCase.id)).all()
+
+
+def test_demo_cases_are_at_every_stage_and_the_penalty_is_in_the_deposit(db, client):
+    from portal.conflicts.services import is_overdue
+    from portal.core.i18n import business_today
+
+    load_demo_data()
+    cases = _cases(db)
+    assert {c.status for c in cases} == {"open", "investigating", "ruled", "closed"}
+    assert [c.number for c in cases] == sorted(c.number for c in cases)
+    assert [c.created_at for c in cases] == sorted(c.created_at for c in cases)  # numbered as opened
+    today = business_today()
+    overdue = [c for c in cases if is_overdue(c, today)]
+    assert len(overdue) == 1 and overdue[0].kind == "complaint" and overdue[0].parties[0].partner.name == SECOND
+    # The partner's price-cutting case: evidence and answers from both sides, an internal note.
+    case = next(c for c in cases if c.kind == "price_cutting" and c.origin == "partner")
+    assert case.status == "investigating" and {p.role for p in case.parties} == {"complainant", "respondent"}
+    assert {e.partner_id for e in case.evidence} == {p.partner_id for p in case.parties}
+    assert {e.file.content_type for e in case.evidence} == {"image/png", "application/pdf"}
+    assert {e.partner_id for e in case.entries if not e.internal} == {p.partner_id for p in case.parties}
+    note = next(e for e in case.entries if e.internal)
+    # The ruled case: a penalty taken from the Shenzhen partner's deposit.
+    ruled = next(c for c in cases if c.status == "ruled")
+    assert ruled.ruling_action == "penalty" and ruled.penalty_amount == 2000
+    assert ruled.deposit_movement.kind == "deducted" and ruled.deposit_movement.reference == ruled.number
+
+    client.login("partner@demo.example", DEMO_PASSWORD)
+    html = client.get("/partner/deposit").get_data(as_text=True)
+    assert "−¥2,000.00" in html and ruled.number in html and "¥18,000.00" in html  # what is held now
+    html = client.get(f"/partner/cases/{case.id}").get_data(as_text=True)
+    assert case.title in html and note.body not in html  # the manager's note stays internal
+    evidence = next(e for e in case.evidence if e.partner.name == FIRST and e.file.content_type == "image/png")
+    response = client.get(f"/partner/cases/{case.id}/evidence/{evidence.id}")
+    assert response.status_code == 200 and response.get_data().startswith(b"\x89PNG")
+    client.logout()
+    client.login("manager2@demo.example", DEMO_PASSWORD)
+    html = client.get("/cases/").get_data(as_text=True)
+    assert overdue[0].number in html and "past its due date" in html
+
+
+# ---- targets and results --------------------------------------------------------------------------------
+
+
+def test_demo_results_dashboard_shows_this_month_and_the_trend(db, client):
+    from portal.core.i18n import business_today
+    from portal.results import dashboard
+    from portal.results.models import PartnerTarget, PaymentCollection, PsiEntry
+
+    load_demo_data()
+    admin = _user(db, "admin@demo.example")
+    today = business_today()
+    month = today.replace(day=1)
+    data = dashboard.dashboard(admin, dashboard.Filters(month=month), today, 20, dashboard.labels())
+    assert data.totals.target > 0 and data.totals.sales > 0
+    # Six months of reports since the agreements started, plus this month so far, with seasons.
+    trend = [p for p in data.trend if p.target > 0]
+    assert [p.month for p in trend][0] == _agreement_start() and len(trend) == 7
+    full = [p.sales for p in trend[:-1]]
+    assert all(s > 0 for s in full) and max(full) > Decimal("1.15") * min(full)
+    assert all(p.collected > 0 for p in trend[1:-1])  # the money collected each month
+    # The Ningbo partner falls behind this month; the Shenzhen partner is on track.
+    assert [b.partner.name for b in data.behind] == [SECOND]
+    outlets = db.session.scalar(sa.select(sa.func.count(sa.distinct(PsiEntry.outlet_id))))
+    assert outlets == 8  # 4 + 3 outlets, and the one in Dongguan
+    # The mid-year adjustment of a target, with its reason.
+    adjustment = db.session.scalar(sa.select(PartnerTarget).where(PartnerTarget.source == "adjustment"))
+    assert adjustment.reason and _agreement_start() < adjustment.effective_month < month
+    assert db.session.scalar(sa.select(sa.func.count(PaymentCollection.id))) >= 10
+
+    client.login("admin@demo.example", DEMO_PASSWORD)
+    html = client.get("/results/").get_data(as_text=True)
+    behind = html.split('id="behind-heading"')[1].split("</table>")[0]  # the partners falling behind
+    assert SECOND in behind and FIRST not in behind and "<svg" in html
+    client.logout()
+    client.login("manager@demo.example", DEMO_PASSWORD)
+    html = client.get(f"/results/targets/{adjustment.partner_id}").get_data(as_text=True)
+    assert adjustment.reason in html
+
+
+def test_demo_outlet_outside_the_territory_opened_a_case_that_was_ruled_and_closed(db, client):
+    from portal.core.i18n import add_months
+    from portal.partners.models import Outlet
+    from portal.results.models import PsiEntry
+
+    load_demo_data()
+    first = _partner_of(db, "partner@demo.example")
+    outlet = db.session.scalar(sa.select(Outlet).where(Outlet.partner_id == first.id, Outlet.active.is_(False)))
+    assert outlet is not None and outlet.city.code == "GD-DG" and outlet.city not in first.territories
+    months = set(db.session.scalars(sa.select(PsiEntry.month).where(PsiEntry.outlet_id == outlet.id)))
+    assert months == {add_months(_agreement_start(), 4)}  # two months ago
+    case = next(c for c in _cases(db) if c.kind == "cross_territory")
+    assert (case.origin, case.status, case.ruling_action) == ("psi_territory", "closed", "warning")
+    assert outlet.name in case.title and case.created_at < case.ruled_at < case.closed_at
+    client.login("partner@demo.example", DEMO_PASSWORD)
+    assert client.get(f"/partner/cases/{case.id}").status_code == 200

@@ -179,8 +179,9 @@ def _next_number(year):
     return f"{prefix}{sequence:06d}"
 
 
-def generate_agreement(prospect, template, language, actor):
+def generate_agreement(prospect, template, language, actor, today=None):
     """Generate the agreement PDF from the prospect's locked terms and record it as "sent".
+    ``today`` is the date of issue (numbered in its year); the local date by default.
 
     Never regenerates in place: each call makes a new agreement with a new number and file;
     earlier ones not yet signed by both sides are marked superseded. A prospect in negotiation
@@ -219,11 +220,12 @@ def generate_agreement(prospect, template, language, actor):
     else:
         kind = "amendment"
 
-    number = _next_number(local_today_in().year)
+    today = today or local_today_in()
+    number = _next_number(today.year)
     try:
         html = documents.document_html(
             number=number, language=language, titles=_titles(template), bodies=_bodies(template),
-            issued_on=local_today_in(), kind=kind, previous_number=previous.number if previous else "",
+            issued_on=today, kind=kind, previous_number=previous.number if previous else "",
             party=documents.party_from_prospect(prospect), terms=documents.terms_from_sheet(sheet),
         )
     except documents.TemplateProblem as problem:

@@ -120,8 +120,9 @@ def _signatory(name, title, authorised):
 
 
 def sign(agreement, actor, *, document_sha256, signer_name, signer_title, authorised, seal_file=None,
-         ip_address=None, user_agent=None):
-    """The prospect's side signs the file whose SHA-256 it was shown. Returns the Signature."""
+         ip_address=None, user_agent=None, now=None):
+    """The prospect's side signs the file whose SHA-256 it was shown. Returns the Signature.
+    ``now`` (an aware datetime) is the time recorded instead of the clock's (the demo data)."""
     agreement = _lock(agreement)
     refusal = sign_refusal(agreement, (document_sha256 or "").strip().lower())
     if refusal is not None:
@@ -131,7 +132,7 @@ def sign(agreement, actor, *, document_sha256, signer_name, signer_title, author
         agreement=agreement, side=PARTNER, user_id=actor.id, signer_name=name, signer_title=title, authorised=True,
         document_sha256=agreement.document.sha256, ip_address=(ip_address or None),
         user_agent=(user_agent or "")[:USER_AGENT_MAX] or None, seal_file_id=seal_file.id if seal_file else None,
-        created_at=utcnow(),
+        created_at=now or utcnow(),
     )
     db.session.add(signature)
     agreement.status = PARTNER_SIGNED
@@ -149,9 +150,11 @@ def sign(agreement, actor, *, document_sha256, signer_name, signer_title, author
 
 
 def countersign(agreement, actor, *, signer_name, signer_title, authorised, seal_checked=False,
-                ip_address=None, user_agent=None):
+                ip_address=None, user_agent=None, now=None):
     """The vendor countersigns: record the signature, archive the final PDF (the exact signed
-    file plus a signature page), and turn the prospect into a partner. Returns the Signature."""
+    file plus a signature page), and turn the prospect into a partner. Returns the Signature.
+    ``now`` (an aware datetime) is the time recorded, and printed on the signature page, instead
+    of the clock's (the demo data)."""
     from portal.partners.onboarding import create_partner_from_agreement
     from portal.results.targets import targets_from_agreement
 
@@ -166,7 +169,7 @@ def countersign(agreement, actor, *, signer_name, signer_title, authorised, seal
         raise DomainError(_l("The stored file of agreement %(number)s no longer matches the file the partner "
                              "signed. Do not countersign; report this to an administrator.",
                              number=agreement.number))
-    now = utcnow()
+    now = now or utcnow()
     if seal_checked and partner_signature.seal_file_id is not None:
         partner_signature.seal_checked_by_id = actor.id
         partner_signature.seal_checked_at = now
