@@ -89,8 +89,9 @@ def _clean_tables(app):
 
 
 @pytest.fixture(autouse=True)
-def db(app):
-    """A clean database for every test, with an app context pushed."""
+def db(app, request):
+    """A clean database for every test, with an app context pushed. Tests marked ``shared_data``
+    (a module that loads a large world once and only reads it) leave the tables to the module."""
     ctx = app.test_request_context()
     ctx.push()
     # Mail sent in a test lands in this list (flask_mailman's locmem backend), also as mail.outbox.
@@ -103,7 +104,8 @@ def db(app):
     _db.session.rollback()
     _db.session.remove()
     ctx.pop()
-    _clean_tables(app)
+    if request.node.get_closest_marker("shared_data") is None:
+        _clean_tables(app)
 
 
 class PortalClient:
