@@ -24,7 +24,16 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+class PortalSQLAlchemy(SQLAlchemy):
+    MAX_PAGE = 1_000_000  # ?page=99999999999999999999 would overflow the database's OFFSET (a 500)
+
+    def paginate(self, select, *, page=None, **kwargs):
+        if isinstance(page, int) and page > self.MAX_PAGE:
+            page = self.MAX_PAGE  # far past the last page: an empty page, as for any page past the end
+        return super().paginate(select, page=page, **kwargs)
+
+
+db = PortalSQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -16,6 +16,7 @@ from portal.conflicts.models import CaseEntry, CaseEvidence, CaseParty, Conflict
 from portal.conflicts.services import overdue_condition
 from portal.core.permissions import ADMIN, MANAGER
 from portal.extensions import db
+from portal.core.urls import id_arg
 from portal.partners.models import Partner
 from portal.partners.queries import visible_partners
 
@@ -84,7 +85,7 @@ def filtered_cases(user, args, today, partner_side=False):
     if kind in CASE_KINDS:
         query = query.where(ConflictCase.kind == kind)
     if not partner_side:
-        partner_id = args.get("partner", type=int)
+        partner_id = id_arg(args, "partner")
         if partner_id:
             query = query.where(ConflictCase.id.in_(
                 sa.select(CaseParty.case_id).where(CaseParty.partner_id == partner_id)))

@@ -532,6 +532,9 @@ def rule_case(case, actor, decision, action, amount=None, target=None, favour=No
     from portal.partners.services import parse_amount
 
     _require_manager(actor)
+    # Lock the case's row and read its status again: of two rulings sent at once (a double click,
+    # two managers) the second waits, then finds the case ruled; a penalty is never taken twice.
+    db.session.refresh(case, with_for_update=True)
     if case.status != "investigating":
         raise DomainError(_l("Only a case under investigation can be ruled: this one is “%(status)s”.",
                              status=case.status_label))

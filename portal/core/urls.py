@@ -20,3 +20,13 @@ def local_path(target):
     if parts.scheme or parts.netloc:
         return None
     return target
+
+
+ID_MAX = 2 ** 31 - 1  # ids are 32-bit integers (PostgreSQL): a larger number is no id at all
+
+
+def id_arg(args, name):
+    """A positive id from the query string ``args``, or None: not a number, or too large to be
+    an id (it would overflow the database integer: a 500 rather than an empty list)."""
+    value = args.get(name, type=int)
+    return value if value is not None and 0 < value <= ID_MAX else None

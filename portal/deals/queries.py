@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from portal.core.permissions import has_permission
 from portal.deals.models import DEAL_STATUSES, DealRegistration as R
 from portal.extensions import db
+from portal.core.urls import id_arg
 from portal.partners.models import Partner
 from portal.partners.queries import visible_partners
 
@@ -73,7 +74,7 @@ def queue(user, args, today):
     status = args.get("status", "")
     if status in DEAL_STATUSES:
         query = query.where(status_condition(status, today))
-    partner_id = args.get("partner", type=int)
+    partner_id = id_arg(args, "partner")
     if partner_id:
         query = query.where(R.partner_id == partner_id)
     q = (args.get("q") or "").strip()

@@ -132,7 +132,7 @@ def queue():
     return render_template("deals/queue.html", pagination=pagination, statuses=DEAL_STATUSES,
                            counts=queries.status_counts(current_user, today),
                            partners=queries.partner_choices(current_user),
-                           partner_id=request.args.get("partner", type=int), shown=_shown(today))
+                           partner_id=queries.id_arg(request.args, "partner"), shown=_shown(today))
 
 
 def _manage_page(registration, approve_form=None, reject_form=None, code=200):

@@ -90,7 +90,7 @@ def assets():
     query = services.filtered(sa.select(Asset), q=q, category=category, language=language)
     if status in services.STATUSES:
         query = query.where(services.status_condition(status, today))
-    query = query.order_by(Asset.updated_at.desc(), Asset.id.desc())
+    query = services.with_current_file(query.order_by(Asset.updated_at.desc(), Asset.id.desc()))
     pagination = db.paginate(query, page=args.get("page", 1, type=int), per_page=current_app.config["PER_PAGE"],
                              error_out=False)
     ids = [a.id for a in pagination.items]
@@ -268,7 +268,7 @@ def library():
     filters = {"q": args.get("q", "").strip(), "category": args.get("category", ""),
                "language": args.get("language", ""), "tag": args.get("tag", "").strip().lower()}
     query = services.filtered(services.visible_assets(partner, today), **filters)
-    query = query.order_by(Asset.publish_on.desc(), Asset.id.desc())
+    query = services.with_current_file(query.order_by(Asset.publish_on.desc(), Asset.id.desc()))
     pagination = db.paginate(query, page=args.get("page", 1, type=int), per_page=current_app.config["PER_PAGE"],
                              error_out=False)
     return render_template(

@@ -20,6 +20,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import abort, current_app
+from sqlalchemy.orm import selectinload
 from flask_babel import lazy_gettext as _l
 
 from portal.core import storage
@@ -308,6 +309,11 @@ def filtered(query, q=None, category=None, language=None, tag=None):
     return query
 
 
+def with_current_file(query):
+    """Load each listed asset's current version and its file with the list (not one query per row)."""
+    return query.options(selectinload(Asset.current_version).selectinload(AssetVersion.file))
+
+
 def visible_assets(partner, today=None):
     """A select of the assets ``partner`` may see today (see the module's rules)."""
     today = today or business_today()
@@ -326,10 +332,10 @@ def get_visible_asset(asset_id, partner, today=None):
 def new_for_partner(partner, limit=5, today=None):
     """The assets published in the last 30 days that ``partner`` may see, newest first."""
     today = today or business_today()
-    return db.session.scalars(
+    return db.session.scalars(with_current_file(
         visible_assets(partner, today).where(Asset.publish_on > today - timedelta(days=NEW_FOR_DAYS))
         .order_by(Asset.publish_on.desc(), Asset.id.desc()).limit(limit)
-    ).all()
+    )).all()
 
 
 def visible_tags(partner, today=None):

@@ -189,7 +189,7 @@ def _date_arg(value):
         day = date.fromisoformat((value or "").strip())
     except ValueError:
         return None
-    return day if day.year >= 1900 else None
+    return day if 1900 <= day.year <= 9000 else None  # 9999-12-31 has no next day to end at
 
 
 def ledger_query(item, filters):

@@ -34,10 +34,12 @@ class PlanDateField(LocalDateField):
 
 
 def int_or_none(value):
+    """An id from a form: a positive 32-bit integer, or None (a larger number is no id at all)."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if 0 < number <= 2 ** 31 - 1 else None
 
 
 class RequestForm(FlaskForm):

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.core.audit import AuditLog
 from portal.core.permissions import can_view_partner, has_permission
+from portal.core.urls import id_arg
 from portal.extensions import db
 from portal.materials.allowances import may_edit
 from portal.materials.models import (
@@ -69,7 +70,7 @@ def filtered_requests(user, args):
     status = args.get("status", "")
     if status in REQUEST_STATUSES:
         query = query.where(MaterialRequest.status == status)
-    partner_id = args.get("partner", type=int)
+    partner_id = id_arg(args, "partner")
     if partner_id:
         query = query.where(MaterialRequest.partner_id == partner_id)
     quarter = (args.get("quarter") or "").strip()

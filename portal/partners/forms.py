@@ -7,10 +7,12 @@ from portal.partners.models import OUTLET_KINDS
 
 
 def _int_or_none(value):
+    """An id from a form, or None (also for a number too large to be an id: no 500)."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if 0 < number < 2 ** 31 else None
 
 
 class LocalDateField(DateField):

@@ -14,6 +14,7 @@ from portal.core.i18n import business_month, business_zone
 from portal.core.permissions import PARTNER_ADMIN, can_view_partner, has_permission
 from portal.extensions import db
 from portal.notifications.services import MESSAGES, notify
+from portal.partners.models import Partner
 from portal.results.models import PaymentCollection
 from portal.results.values import EARLIEST_MONTH, BadValue, parse_money
 
@@ -61,6 +62,13 @@ def record_collection(partner, amount, received_at, reference, note, actor, now=
     note = (note or "").strip() or None
     if note and len(note) > NOTE_MAX:
         errors["note"] = [_l("At most %(max)d characters.", max=NOTE_MAX)]
+    if "reference" not in errors:
+        # The same bank reference twice is the same payment sent twice (a double click, the
+        # browser's "resend"): lock the partner's row so that two at once are checked in turn.
+        db.session.execute(sa.select(Partner.id).where(Partner.id == partner.id).with_for_update())
+        if db.session.scalar(sa.select(PaymentCollection.id).where(PaymentCollection.partner_id == partner.id,
+                                                                   PaymentCollection.reference == reference)):
+            errors["reference"] = [_l("A payment with this bank reference is already recorded for this partner.")]
     if errors:
         raise ValidationError(errors)
     collection = PaymentCollection(partner_id=partner.id, amount=amount, received_at=received_at,

@@ -86,7 +86,8 @@ def test_another_provinces_manager_gets_404(client, partners):
 def test_lists_per_partner_and_month_with_totals(gd, make_client, partners):
     for typed, amount in (("2026-09-15T10:00", "100.00"), ("2026-10-01T00:30", "200.00"),
                           ("2026-10-31T23:59", "300.00"), ("2026-11-01T00:00", "400.00")):
-        response = gd.post(f"/results/collections/{partners['one'].id}", payment_form(received_at=typed, amount=amount))
+        response = gd.post(f"/results/collections/{partners['one'].id}",
+                           payment_form(received_at=typed, amount=amount, reference=f"ICBC-{typed}"))
         assert response.status_code == 302
         gd.get(response.headers["Location"])  # shows (and so clears) the flash message
     october = gd.get(f"/results/collections/{partners['one'].id}?month=2026-10").get_data(as_text=True)
