@@ -55,6 +55,12 @@ def record_movement(account, kind, amount, actor, reference=None, note=None):
     if amount != amount.quantize(CENT) or amount <= 0:
         raise DomainError(_l("Enter an amount greater than zero, in yuan with at most two decimals."), field="amount")
     lock_account(account.id)
+    if kind in ("paid", "refunded") and reference and db.session.scalar(
+        sa.select(DepositMovement.id).where(DepositMovement.account_id == account.id, DepositMovement.kind == kind,
+                                            DepositMovement.reference == reference).limit(1)
+    ):  # a form sent twice, or the same bank transfer entered again
+        raise DomainError(_l("A movement with this bank reference is already recorded on this account."),
+                          field="reference")
     if kind in ("deducted", "refunded"):
         held = balances(account.id)["held"]
         if amount > held:

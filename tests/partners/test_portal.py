@@ -387,3 +387,14 @@ def test_money_is_never_a_float(app):
     with pytest.raises(TypeError):
         parse_amount(0.1)
     assert parse_amount("20000.10") == Decimal("20000.10")
+
+
+def test_a_deposit_payment_sent_twice_is_recorded_once(client, people, partners, db):
+    client.login("gd.manager@test.example")
+    url = f"/partners/{partners['one'].id}/deposit/payments"
+    form = {"amount": "5000.00", "reference": "ICBC-20261127-0001", "note": ""}
+    assert client.post(url, form).status_code == 302
+    again = client.post(url, form)
+    assert again.status_code == 400
+    assert "A movement with this bank reference is already recorded on this account." in again.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(DepositMovement.id))) == 1
