@@ -21,7 +21,7 @@ from portal.core.errors import DomainError
 from portal.core.i18n import business_today, local_to_utc, local_today
 from portal.core.permissions import require
 from portal.core.spreadsheets import write_xlsx
-from portal.core.urls import local_path
+from portal.core.urls import id_arg, local_path
 from portal.extensions import db
 from portal.partners import queries
 from portal.partners.models import PARTNER_STATUSES, Outlet, Partner, partner_territory
@@ -43,8 +43,8 @@ SORTS = {
 
 
 def _int_arg(name):
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    """An id from the query string, or None ("²" passes isdigit() but not int(); 10**20 is no id)."""
+    return id_arg(request.args, name)
 
 
 def directory_filters():
@@ -165,7 +165,7 @@ def month_results(partner, month):
     """[(product line, target, net sales, progress % or None)] for ``month``, by product line,
     plus the month's payment collection total."""
     from portal.reference.models import ProductLine
-    from portal.results.models import PartnerTarget, PaymentCollection, PsiEntry
+    from portal.results.models import PartnerTarget, PaymentCollection, PsiMonthTotal
 
     latest = (
         sa.select(PartnerTarget.product_line_id, sa.func.max(PartnerTarget.effective_month).label("eff"))
@@ -181,8 +181,8 @@ def month_results(partner, month):
     ):
         targets[line_id] = amount  # the last row written for that month wins
     sales = dict(db.session.execute(
-        sa.select(PsiEntry.product_line_id, sa.func.sum(PsiEntry.sales_amount - PsiEntry.returns_amount))
-        .where(PsiEntry.partner_id == partner.id, PsiEntry.month == month).group_by(PsiEntry.product_line_id)
+        sa.select(PsiMonthTotal.product_line_id, PsiMonthTotal.net_sales)
+        .where(PsiMonthTotal.partner_id == partner.id, PsiMonthTotal.month == month)
     ).all())
     ids = set(targets) | set(sales)
     lines = {pl.id: pl for pl in db.session.scalars(sa.select(ProductLine).where(ProductLine.id.in_(ids)))} if ids else {}
@@ -214,8 +214,11 @@ def partner_sections(partner):
         .where(CaseParty.partner_id == partner.id).order_by(ConflictCase.status == "closed", ConflictCase.id.desc())
         .limit(5)
     ).all()
+    from portal.finance.services import current_account
+
     return {
         "current": current,
+        "payee_account": current_account(partner),
         "agreement_count": len(agreements),
         "outlets": queries.outlets(partner),
         "people": queries.people(partner),

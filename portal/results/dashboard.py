@@ -5,10 +5,15 @@ partner's own figures with its rank band.
 Pure query functions: they take the user (or the partner), a ``Filters`` and the business day,
 never ``request``, and return plain values. Every figure comes from a fixed number of set-based
 statements whatever the number of partners (tests/results/test_dashboard_queries.py): the
-overview reads the PSI lines of the 12 months once, summed per province, channel type and month
-(``overview``); each partner's figures come from one statement (``partner_rows``); the outlets
-from one more (``key_outlets``). Sums are made in SQL; Python only adds up a few hundred cells
-and turns them into Decimal cents.
+overview reads the monthly totals of the 12 months once, summed per province, channel type and
+month (``overview``); each partner's figures come from one statement (``partner_rows``); the
+outlets from one more (``key_outlets``). Sums are made in SQL; Python only adds up a few hundred
+cells and turns them into Decimal cents.
+
+Figures per partner, product line and month come from the monthly totals (``PsiMonthTotal``,
+kept by portal.results.psi from the PSI lines in the same transaction): about a hundred times
+fewer rows than the lines. Only the outlet figures (key outlets, a partner's outlets) read the
+PSI lines, of the period shown.
 
 Definitions (said on the pages too):
 
@@ -31,7 +36,7 @@ from portal.extensions import db
 from portal.partners.models import Outlet, Partner
 from portal.partners.queries import visible_partners
 from portal.reference.models import ChannelType, PartnerTier, ProductLine, Territory
-from portal.results.models import PartnerTarget, PaymentCollection, PsiEntry
+from portal.results.models import PartnerTarget, PaymentCollection, PsiEntry, PsiMonthTotal
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -261,15 +266,30 @@ def _month_values(first, last):
 FACT_KEYS = ("partner", "line", "province", "channel")
 
 
-def _facts(partner_ids, first, last, product_line_id=None, keys=("partner",), fold=False):
+def _target_rows(partner_ids, last, product_line_id=None):
+    """A subquery of the target rows in force by ``last``, each with ``until``: the effective
+    month of the next row of the same partner and product line (None for the latest row; the
+    same month when a later row of that month replaced it)."""
+    until = sa.func.lead(PartnerTarget.effective_month).over(
+        partition_by=(PartnerTarget.partner_id, PartnerTarget.product_line_id),
+        order_by=(PartnerTarget.effective_month, PartnerTarget.id))
+    rows = sa.select(PartnerTarget.partner_id, PartnerTarget.product_line_id, PartnerTarget.amount,
+                     PartnerTarget.effective_month, until.label("until")).where(PartnerTarget.effective_month <= last)
+    if partner_ids is not None:
+        rows = rows.where(PartnerTarget.partner_id.in_(partner_ids))
+    if product_line_id:
+        rows = rows.where(PartnerTarget.product_line_id == product_line_id)
+    return rows.subquery("target_rows")
+
+
+def _facts(partner_ids, first, last, product_line_id=None, keys=("partner",)):
     """A union of figures for the months ``first``..``last``, summed per ``keys`` and month:
     (key columns…, month, target, sales, collected, lines). ``keys`` are among "partner"
     (partner_id), "line" (product_line_id; None for collections), "province" (province_id) and
     "channel" (channel_type_id) — the last two are the partner's, found by a join. The targets in
-    force each month, the net sales and PSI line count, and the collections are each summed
-    before they are put together. ``partner_ids`` is a select of ids, a list, or None for every
-    partner. With ``fold``, the months before ``last`` are summed together under ``first`` (two
-    sums per key instead of twelve: half the work when only the month and the year count)."""
+    force each month, the net sales and PSI line count (from the monthly totals), and the
+    collections are each summed before they are put together. ``partner_ids`` is a select of
+    ids, a list, or None for every partner."""
     assert set(keys) <= set(FACT_KEYS), keys
     zero = sa.literal(0)
     by_partner_attribute = "province" in keys or "channel" in keys
@@ -280,57 +300,52 @@ def _facts(partner_ids, first, last, product_line_id=None, keys=("partner",), fo
                    "channel": Partner.channel_type_id.label("channel_type_id")}
         return [columns[key] for key in keys]
 
-    def bucket(month):
-        # Written as SQL literals (our own dates, never user text) so that the expression in
-        # GROUP BY is the very text of the one selected: PostgreSQL matches them by text.
-        if not fold or first >= last:
-            return month
-        return sa.case((month == _date_sql(last), month), else_=_date_sql(first))
-
     def grouped(select, partner_id, line_id, month):
         if by_partner_attribute:
             select = select.join(Partner, Partner.id == partner_id)
         group = [c.element for c in key_columns(partner_id, line_id) if not _is_null(c.element)]
-        return select.group_by(*group, bucket(month))
+        return select.group_by(*group, month)
 
-    until = sa.func.lead(PartnerTarget.effective_month).over(
-        partition_by=(PartnerTarget.partner_id, PartnerTarget.product_line_id),
-        order_by=(PartnerTarget.effective_month, PartnerTarget.id))
-    rows = sa.select(PartnerTarget.partner_id, PartnerTarget.product_line_id, PartnerTarget.amount,
-                     PartnerTarget.effective_month, until.label("until")).where(PartnerTarget.effective_month <= last)
+    totals = PsiMonthTotal
     psi = grouped(sa.select(
-        *key_columns(PsiEntry.partner_id, PsiEntry.product_line_id), bucket(PsiEntry.month).label("month"),
-        zero.label("target"), sa.func.sum(PsiEntry.sales_amount - PsiEntry.returns_amount).label("sales"),
-        zero.label("collected"), sa.func.count().label("lines"),
-    ).where(PsiEntry.month >= first, PsiEntry.month <= last), PsiEntry.partner_id, PsiEntry.product_line_id,
-        PsiEntry.month)
+        *key_columns(totals.partner_id, totals.product_line_id), totals.month.label("month"),
+        zero.label("target"), sa.func.sum(totals.net_sales).label("sales"),
+        zero.label("collected"), sa.func.sum(totals.entries).label("lines"),
+    ).where(totals.month >= first, totals.month <= last), totals.partner_id, totals.product_line_id, totals.month)
     no_line = sa.cast(sa.null(), sa.Integer)
     collections = grouped(sa.select(
-        *key_columns(PaymentCollection.partner_id, no_line), bucket(PaymentCollection.month).label("month"),
+        *key_columns(PaymentCollection.partner_id, no_line), PaymentCollection.month.label("month"),
         zero.label("target"), zero.label("sales"), sa.func.sum(PaymentCollection.amount).label("collected"),
         zero.label("lines"),
     ).where(PaymentCollection.month >= first, PaymentCollection.month <= last), PaymentCollection.partner_id,
         no_line, PaymentCollection.month)
     if partner_ids is not None:
-        rows = rows.where(PartnerTarget.partner_id.in_(partner_ids))
-        psi = psi.where(PsiEntry.partner_id.in_(partner_ids))
+        psi = psi.where(totals.partner_id.in_(partner_ids))
         collections = collections.where(PaymentCollection.partner_id.in_(partner_ids))
     if product_line_id:
-        rows = rows.where(PartnerTarget.product_line_id == product_line_id)
-        psi = psi.where(PsiEntry.product_line_id == product_line_id)
-    rows = rows.subquery("target_rows")
+        psi = psi.where(totals.product_line_id == product_line_id)
+    rows = _target_rows(partner_ids, last, product_line_id)
+    span_keys = key_columns(rows.c.partner_id, rows.c.product_line_id)
+    if "partner" in keys:
+        spans = sa.select(*span_keys, rows.c.effective_month, rows.c.until, rows.c.amount).subquery("spans")
+    else:
+        # Summed per key and span of months in force first (the thousands of target rows of a
+        # province have a few spans), then spread over the months of their span.
+        spans = sa.select(*span_keys, rows.c.effective_month, rows.c.until,
+                          sa.func.sum(rows.c.amount).label("amount")).select_from(rows)
+        if by_partner_attribute:
+            spans = spans.join(Partner, Partner.id == rows.c.partner_id)
+        spans = spans.group_by(*(c.element for c in span_keys), rows.c.effective_month,
+                               rows.c.until).subquery("spans")
+    span_columns = [spans.c[c.name] for c in span_keys]
     months = _month_values(first, last)
-    targets = grouped(sa.select(
-        *key_columns(rows.c.partner_id, rows.c.product_line_id), bucket(months.c.month).label("month"),
-        sa.func.sum(rows.c.amount).label("target"), zero.label("sales"), zero.label("collected"), zero.label("lines"),
-    ).select_from(rows).join(months, sa.and_(rows.c.effective_month <= months.c.month,
-                                              sa.or_(rows.c.until.is_(None), rows.c.until > months.c.month))),
-        rows.c.partner_id, rows.c.product_line_id, months.c.month)
+    targets = sa.select(
+        *span_columns, months.c.month, sa.func.sum(spans.c.amount).label("target"),
+        zero.label("sales"), zero.label("collected"), zero.label("lines"),
+    ).select_from(spans).join(months, sa.and_(spans.c.effective_month <= months.c.month,
+                                               sa.or_(spans.c.until.is_(None), spans.c.until > months.c.month))) \
+        .group_by(*span_columns, months.c.month)
     return sa.union_all(targets, psi, collections)
-
-
-def _date_sql(day):
-    return sa.literal_column(f"'{day.isoformat()}'", sa.Date)
 
 
 def _is_null(element):
@@ -365,18 +380,65 @@ def _unrestricted(user, filters):
     return user.role == "admin" and not (filters.territory_id or filters.channel_type_id or filters.tier_id)
 
 
+def _month_number(day):
+    """Months since year 0 of a date column (year × 12 + month), in SQL."""
+    return sa.extract("year", day) * 12 + sa.extract("month", day)
+
+
+def _per_partner(partner_ids, month, first=None, product_line_id=None):
+    """Three subqueries, each summed per partner on its own (no union to sum again, no table of
+    months): ``targets`` (target, target_ytd), ``sales`` (sales, sales_ytd, lines) and
+    ``collected`` (collected, collected_ytd), for ``month`` and for the months ``first``..
+    ``month`` (without ``first``, the year-to-date columns are NULL). A target row counts its
+    amount once for each month of the period it is in force (from its effective month until the
+    next row's)."""
+    year = first is not None
+    rows = _target_rows(partner_ids, month, product_line_id)
+    in_force = sa.or_(rows.c.until.is_(None), rows.c.until > month)  # in the month (effective ≤ month)
+    target_ytd = sa.null()
+    if year:
+        last_month = sa.case((in_force, month.year * 12 + month.month), else_=_month_number(rows.c.until) - 1)
+        first_month = sa.case((rows.c.effective_month < first, first.year * 12 + first.month),
+                              else_=_month_number(rows.c.effective_month))
+        months_in_force = sa.case((last_month >= first_month, last_month - first_month + 1), else_=0)
+        target_ytd = _sum(rows.c.amount * months_in_force)
+    targets = sa.select(rows.c.partner_id, _sum(rows.c.amount, in_force).label("target"),
+                        target_ytd.label("target_ytd")).group_by(rows.c.partner_id)
+
+    totals = PsiMonthTotal
+    psi_month = totals.month == month
+    sales = sa.select(totals.partner_id, _sum(totals.net_sales, psi_month).label("sales"),
+                      (_sum(totals.net_sales) if year else sa.null()).label("sales_ytd"),
+                      _sum(totals.entries, psi_month).label("lines")) \
+        .where(totals.month >= (first or month), totals.month <= month).group_by(totals.partner_id)
+    paid = PaymentCollection
+    paid_month = paid.month == month
+    collected = sa.select(paid.partner_id, _sum(paid.amount, paid_month).label("collected"),
+                          (_sum(paid.amount) if year else sa.null()).label("collected_ytd")) \
+        .where(paid.month >= (first or month), paid.month <= month).group_by(paid.partner_id)
+    if partner_ids is not None:
+        sales = sales.where(totals.partner_id.in_(partner_ids))
+        collected = collected.where(paid.partner_id.in_(partner_ids))
+    if product_line_id:
+        sales = sales.where(totals.product_line_id == product_line_id)
+    return targets.subquery("targets"), sales.subquery("sales"), collected.subquery("collected")
+
+
 PARTNER_COLUMNS = ("id", "name", "province_id", "city_id", "channel_type_id", "tier_id", "status")
-FIGURE_COLUMNS = ("target", "sales", "collected", "target_ytd", "sales_ytd", "collected_ytd", "lines")
 
 
-def _partner_branch(user, filters, facts, year_from):
-    """A select of every partner in the scope with its figures (a partner without any is there)."""
-    per_partner = (sa.select(facts.c.partner_id, *_figure_columns(facts, filters.month, year_from))
-                   .group_by(facts.c.partner_id).subquery("per_partner"))
+def _partner_branch(user, filters, first=None):
+    """A select of every partner in the scope with its figures (a partner without any is there):
+    the columns of PARTNER_COLUMNS, then target, sales, collected, target_ytd, sales_ytd,
+    collected_ytd, lines."""
+    targets, sales, collected = _per_partner(_ids_or_none(user, filters), filters.month, first,
+                                             filters.product_line_id)
     return scope(user, filters).with_only_columns(
         *(getattr(Partner, name) for name in PARTNER_COLUMNS),
-        *(per_partner.c[name] for name in FIGURE_COLUMNS),
-    ).outerjoin(per_partner, per_partner.c.partner_id == Partner.id)
+        targets.c.target, sales.c.sales, collected.c.collected, targets.c.target_ytd, sales.c.sales_ytd,
+        collected.c.collected_ytd, sales.c.lines,
+    ).outerjoin(targets, targets.c.partner_id == Partner.id).outerjoin(sales, sales.c.partner_id == Partner.id) \
+        .outerjoin(collected, collected.c.partner_id == Partner.id)
 
 
 def _partner_row(r, year_to_date=True):
@@ -399,10 +461,8 @@ def _ids_or_none(user, filters):
 def partner_rows(user, filters, year_to_date=True):
     """Every partner in the scope with its figures (one statement), sorted as ``filters.sort``.
     Without ``year_to_date`` only the month is read (the year-to-date figures are None)."""
-    first = year_start(filters.month) if year_to_date else filters.month
-    facts = _facts(_ids_or_none(user, filters), first, filters.month, filters.product_line_id,
-                   fold=True).subquery("facts")
-    rows = [_partner_row(r, year_to_date) for r in db.session.execute(_partner_branch(user, filters, facts, None))]
+    first = year_start(filters.month) if year_to_date else None
+    rows = [_partner_row(r, year_to_date) for r in db.session.execute(_partner_branch(user, filters, first))]
     return sort_rows(rows, filters.sort)
 
 
@@ -418,8 +478,8 @@ class Overview:
 
 def overview(user, filters, months=TREND_MONTHS):
     """The figures per province and channel type (month and year to date) and the trend of the
-    ``months`` months up to the chosen one, from ONE statement that reads each PSI line of those
-    months once and sums it per province, channel type and month (never per partner)."""
+    ``months`` months up to the chosen one, from ONE statement that reads each monthly total of
+    those months once and sums it per province, channel type and month (never per partner)."""
     first = add_months(filters.month, -(months - 1))
     jan = year_start(filters.month)
     facts = _facts(_ids_or_none(user, filters), first, filters.month, filters.product_line_id,
@@ -580,10 +640,12 @@ def key_outlets(user, filters, offset=0, limit=50, partner_ids=None):
     before = ranked.c.running - ranked.c.sales
     key = sa.select(ranked, sa.func.count().over().label("key_count")).where(
         ranked.c.sales > 0, before * KEY_SHARE[1] < ranked.c.total * KEY_SHARE[0]).subquery("key")
+    # The page is cut before the outlets' names are joined: thousands of key outlets, 50 names.
+    page = sa.select(key).order_by(key.c.sales.desc(), key.c.outlet_id).offset(offset).limit(limit).subquery("page")
     rows = db.session.execute(
-        sa.select(key, Outlet.name, Outlet.city_id, Outlet.partner_id, Partner.name.label("partner_name"))
-        .join(Outlet, Outlet.id == key.c.outlet_id).join(Partner, Partner.id == Outlet.partner_id)
-        .order_by(key.c.sales.desc(), key.c.outlet_id).offset(offset).limit(limit)
+        sa.select(page, Outlet.name, Outlet.city_id, Outlet.partner_id, Partner.name.label("partner_name"))
+        .join(Outlet, Outlet.id == page.c.outlet_id).join(Partner, Partner.id == Outlet.partner_id)
+        .order_by(page.c.sales.desc(), page.c.outlet_id)
     ).all()
     if not rows:
         summary = db.session.execute(
@@ -768,11 +830,11 @@ def rank_band(partner, month):
         return None
     peers = sa.select(Partner.id).where(Partner.channel_type_id == partner.channel_type_id,
                                         sa.or_(Partner.status == "active", Partner.id == partner.id))
-    facts = _facts(peers, month, month).subquery("facts")
+    targets, sales, _collected = _per_partner(peers, month)
     progress = {}
     for r in db.session.execute(
-        sa.select(facts.c.partner_id, _sum(facts.c.target).label("target"), _sum(facts.c.sales).label("sales"))
-        .group_by(facts.c.partner_id)
+        sa.select(targets.c.partner_id, targets.c.target, sales.c.sales)
+        .outerjoin(sales, sales.c.partner_id == targets.c.partner_id)
     ):
         value = percent(money(r.sales), money(r.target))
         if value is not None:

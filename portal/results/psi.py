@@ -12,6 +12,13 @@ once per partner, outlet and month.
 
 ``import_reports`` is all or nothing: every row is checked first; if any row is wrong nothing
 is saved and every error is returned by row number and by the column name as in the file.
+
+The monthly totals (``PsiMonthTotal``: one row per partner, product line and month, what the
+dashboard reads) follow the lines: whenever PSI lines are inserted, changed or deleted through
+the session, the flush recomputes the totals of the (partner, product line, month) keys it
+touched from ``psi_entry``, in the same transaction (``_keep_totals``), so they cannot drift.
+Rows written around the session (bulk ``INSERT``, ``COPY``, raw SQL) must call
+``refresh_totals`` or ``rebuild_totals`` (``flask rebuild-psi-totals``) afterwards.
 """
 import re
 import unicodedata
@@ -22,7 +29,8 @@ import sqlalchemy as sa
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session, selectinload
 
 from portal.core.errors import DomainError, ValidationError
 from portal.core.i18n import business_month, business_zone
@@ -31,7 +39,7 @@ from portal.core.spreadsheets import SpreadsheetError, column_letter, read_table
 from portal.extensions import db
 from portal.partners.models import Outlet, Partner
 from portal.reference.models import ProductLine
-from portal.results.models import PsiEntry
+from portal.results.models import PsiEntry, PsiMonthTotal
 from portal.results.values import (
     EARLIEST_MONTH, BadValue, month_value, parse_count, parse_moment, parse_money, parse_month,
 )
@@ -129,7 +137,8 @@ class SaveResult:
 
 def _store(partner, lines, actor, source):
     """Insert or replace the entries of ``lines`` (already checked), then open the territory
-    cases they call for. Returns a SaveResult."""
+    cases they call for. Returns a SaveResult. The monthly totals of the keys written are
+    recomputed in the flush (``_keep_totals``)."""
     result = SaveResult()
     if not lines:
         return result
@@ -206,6 +215,111 @@ def existing_entry(partner, outlet_id, product_line_id, month):
     return db.session.scalar(
         sa.select(PsiEntry).where(PsiEntry.partner_id == partner.id, PsiEntry.outlet_id == outlet_id,
                                   PsiEntry.product_line_id == product_line_id, PsiEntry.month == month))
+
+
+# ---- monthly totals -----------------------------------------------------------------------------
+
+KEY_FIELDS = ("partner_id", "product_line_id", "month")
+TOTAL_COLUMNS = ("partner_id", "product_line_id", "month", "purchases", "sales", "sales_amount", "returns_amount",
+                 "net_sales", "closing_inventory", "entries")
+
+
+def _totals_of(condition=None):
+    """An INSERT of the totals of the PSI lines matching ``condition`` (all lines when None),
+    summed per partner, product line and month."""
+    lines = PsiEntry.__table__.c
+    select = sa.select(
+        lines.partner_id, lines.product_line_id, lines.month, sa.func.sum(lines.purchases),
+        sa.func.sum(lines.sales), sa.func.sum(lines.sales_amount), sa.func.sum(lines.returns_amount),
+        sa.func.sum(lines.sales_amount - lines.returns_amount), sa.func.sum(lines.closing_inventory),
+        sa.func.count(),
+    ).group_by(lines.partner_id, lines.product_line_id, lines.month)
+    if condition is not None:
+        select = select.where(condition)
+    return sa.insert(PsiMonthTotal.__table__).from_select(TOTAL_COLUMNS, select)
+
+
+def refresh_totals(keys, connection=None):
+    """Recompute from ``psi_entry`` the monthly totals of ``keys`` ((partner id, product line id,
+    month) triples): the old totals of those keys are deleted and the sums of their lines
+    inserted, so a key without lines left has no total. Per partner, every product line × month
+    among its keys is recomputed (a few more keys than asked at most: always correct). Runs on
+    ``connection`` (the flush's) or the session's; the caller commits."""
+    by_partner = {}
+    for partner_id, product_line_id, month in keys:
+        if partner_id is None or product_line_id is None or month is None:
+            continue
+        line_ids, months = by_partner.setdefault(partner_id, (set(), set()))
+        line_ids.add(product_line_id)
+        months.add(month)
+    if connection is None:
+        db.session.flush()
+    run = connection.execute if connection is not None else db.session.execute
+    totals, lines = PsiMonthTotal.__table__.c, PsiEntry.__table__.c
+    for partner_id, (line_ids, months) in sorted(by_partner.items()):
+        run(sa.delete(PsiMonthTotal.__table__).where(
+            totals.partner_id == partner_id, totals.product_line_id.in_(sorted(line_ids)),
+            totals.month.in_(sorted(months))))
+        run(_totals_of(sa.and_(lines.partner_id == partner_id, lines.product_line_id.in_(sorted(line_ids)),
+                               lines.month.in_(sorted(months)))))
+
+
+def rebuild_totals(partner_ids=None):
+    """Recompute every monthly total from ``psi_entry`` (of the partners ``partner_ids`` only,
+    when given). Returns the number of totals on file for them afterwards. The caller commits."""
+    db.session.flush()
+    table = PsiMonthTotal.__table__
+    if partner_ids is None:
+        db.session.execute(sa.delete(table))
+        db.session.execute(_totals_of())
+        return db.session.scalar(sa.select(sa.func.count()).select_from(table))
+    ids = sorted(set(partner_ids))
+    if not ids:
+        return 0
+    db.session.execute(sa.delete(table).where(table.c.partner_id.in_(ids)))
+    db.session.execute(_totals_of(PsiEntry.__table__.c.partner_id.in_(ids)))
+    return db.session.scalar(sa.select(sa.func.count()).select_from(table).where(table.c.partner_id.in_(ids)))
+
+
+def _key(entry, before=False):
+    """The entry's (partner, product line, month); with ``before``, as it was when loaded."""
+    state = inspect(entry)
+    values = []
+    for name in KEY_FIELDS:
+        history = state.attrs[name].load_history() if before else None
+        if before and history.deleted:
+            values.append(history.deleted[0])
+        else:
+            values.append(getattr(entry, name))
+    return tuple(values)
+
+
+def _old_value_loaded(target, value, oldvalue, initiator):
+    """Nothing to do: listening with ``active_history`` makes SQLAlchemy load the value a key
+    field had before it is set (even on an expired line), so the flush knows the key left."""
+
+
+for _name in KEY_FIELDS:
+    event.listen(getattr(PsiEntry, _name), "set", _old_value_loaded, active_history=True)
+
+
+@event.listens_for(Session, "before_flush")
+def _note_old_keys(session, flush_context, instances):
+    """The keys PSI lines leave (changed or deleted lines), read while their rows still exist."""
+    old = [_key(obj, before=True) for obj in (*session.dirty, *session.deleted)
+           if isinstance(obj, PsiEntry) and (obj in session.deleted or session.is_modified(obj))]
+    if old:
+        session.info.setdefault("psi_total_keys", set()).update(old)
+
+
+@event.listens_for(Session, "after_flush")
+def _keep_totals(session, flush_context):
+    """Recompute the monthly totals of every key touched by the PSI lines of this flush (their
+    foreign keys are set by now), in the flush's transaction."""
+    keys = session.info.pop("psi_total_keys", set())
+    keys.update(_key(obj) for obj in (*session.new, *session.dirty) if isinstance(obj, PsiEntry))
+    if keys:
+        refresh_totals(keys, session.connection())
 
 
 # ---- territory ----------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from sqlalchemy import event
 from portal.extensions import db as _db
 from portal.partners.models import Outlet, Partner
 from portal.results.models import PartnerTarget, PaymentCollection, PsiEntry
+from portal.results.psi import rebuild_totals
 
 OCTOBER = date(2026, 10, 1)
 PAGES = ["/results/?month=2026-10", "/results/partners?month=2026-10&sort=progress",
@@ -43,7 +44,7 @@ def queries_for(client, url):
 def add_partners(reference_data, start, n):
     """``n`` partners in Guangdong (half social, half campus), each with two outlets, targets on
     both product lines (one adjusted), six months of PSI lines and two collections; written in
-    bulk, as figures, not through the services."""
+    bulk, as figures, not through the services (then their monthly totals are rebuilt)."""
     ref = reference_data
     mobile, broadband = ref["mobile"].id, ref["broadband"].id
     partners = [{"name": f"Partner {i:03d}", "province_id": ref["GD"].id,
@@ -78,6 +79,7 @@ def add_partners(reference_data, start, n):
     for model, rows in ((PartnerTarget, targets), (PsiEntry, psi), (PaymentCollection, collections)):
         if rows:
             _db.session.execute(sa.insert(model), rows)
+    rebuild_totals(ids)  # bulk rows bypass the session's flush, which keeps the monthly totals
     _db.session.commit()
     return ids
 
