@@ -115,8 +115,6 @@ def filtered_inspections(user, args, partner_side=False):
     kind = args.get("kind", "")
     if kind in INSPECTION_KINDS:
         query = query.where(Inspection.kind == kind)
-    if args.get("reinspections") == "0":
-        query = query.where(Inspection.rectification_id.is_(None))
     first, last = _date_arg(args, "from"), _date_arg(args, "to")
     if first:
         query = query.where(Inspection.inspected_on >= first)
@@ -155,7 +153,7 @@ def overdue_count(user, today):
 
 
 def open_count(user):
-    """Orders awaiting the partner's answer (partner side) or a re-inspection (``answered``)."""
+    """How many orders ``user`` may see still await the partner's answer."""
     return db.session.scalar(sa.select(sa.func.count()).select_from(
         visible_rectifications(user).where(Rectification.status == "open").subquery()))
 
@@ -248,23 +246,10 @@ def filter_partners(user):
                               .order_by(Partner.name, Partner.id)).all()
 
 
-def filter_outlets(user, partner_side=False):
-    """Outlets with an inspection ``user`` may see, grouped by partner (vendor side) or flat."""
+def filter_outlets(user):
+    """Outlets with an inspection ``user`` may see, by partner and name: the outlet filter."""
     outlet_ids = visible_inspections(user).with_only_columns(Inspection.outlet_id)
-    outlets = db.session.scalars(
+    return db.session.scalars(
         sa.select(Outlet).where(Outlet.id.in_(outlet_ids)).join(Partner, Partner.id == Outlet.partner_id)
         .order_by(Partner.name, Outlet.name, Outlet.id).options(selectinload(Outlet.partner))
     ).all()
-    return outlets
-
-
-def reinspections_by_order(orders):
-    """{order id: [re-inspections]} for a page of orders."""
-    ids = [o.id for o in orders]
-    if not ids:
-        return {}
-    found = {}
-    for inspection in db.session.scalars(sa.select(Inspection).where(Inspection.rectification_id.in_(ids))
-                                         .order_by(Inspection.id)):
-        found.setdefault(inspection.rectification_id, []).append(inspection)
-    return found

@@ -404,8 +404,8 @@ def _partner_users(partner):
 def _tell_partner_of_inspection(inspection, orders, deadline):
     from portal.notifications.services import notify
 
-    params = {"outlet": inspection.outlet.name, "number": inspection.number, "date": inspection.inspected_on.isoformat(),
-              "score": inspection.score, "max": inspection.max_score}
+    params = {"outlet": inspection.outlet.name, "number": inspection.number,
+              "date": inspection.inspected_on.isoformat(), "score": inspection.score, "max": inspection.max_score}
     if orders:
         kind, params = "inspection_orders", {**params, "count": len(orders), "due_on": deadline.isoformat()}
         link = _link("inspections.rectifications")
@@ -506,7 +506,8 @@ def reinspect(order, actor, inspected_on, score, note=None, photos=(), decision_
     line = order.score
     item = line.item
     errors = {}
-    inspected_on = _inspection_date(inspected_on, "inspected_on", errors, today, not_before=order.inspection.inspected_on)
+    inspected_on = _inspection_date(inspected_on, "inspected_on", errors, today,
+                                    not_before=order.inspection.inspected_on)
     value = _whole_number(score, "score", errors, 0, line.max_score,
                           _l("Score the item, from 0 to %(max)d.", max=line.max_score),
                           _l("The score is a whole number from 0 to %(max)d.", max=line.max_score))

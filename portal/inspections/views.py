@@ -189,7 +189,8 @@ def _admin_order_page(order, status=200, reinspect_form=None, escalate_form=None
         reinspect_form = ReinspectionForm(formdata=None)
         reinspect_form.inspected_on.data = today
     return render_template(
-        "inspections/admin_rectification.html", order=order, today=today, vendor=True, ep="inspections_admin", overdue=services.is_overdue(order, today),
+        "inspections/admin_rectification.html", order=order, today=today, vendor=True, ep="inspections_admin",
+        overdue=services.is_overdue(order, today),
         reinspections=services.reinspections_of(order), can_reinspect=order.status == "answered",
         can_escalate=services.may_escalate(order, today), reinspect_form=reinspect_form,
         escalate_form=escalate_form or EscalateForm(formdata=None), max_photos=services.MAX_PHOTOS,
@@ -301,7 +302,8 @@ def photo(inspection_id, photo_id):
 def _partner_order_page(order, status=200, answer_form=None):
     today = business_today()
     return render_template(
-        "inspections/partner_rectification.html", order=order, today=today, vendor=False, ep="inspections", overdue=services.is_overdue(order, today),
+        "inspections/partner_rectification.html", order=order, today=today, vendor=False, ep="inspections",
+        overdue=services.is_overdue(order, today),
         reinspections=services.reinspections_of(order), answer_form=answer_form or AnswerForm(formdata=None),
         max_photos=services.MAX_PHOTOS,
     ), status

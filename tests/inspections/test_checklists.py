@@ -105,8 +105,8 @@ def test_a_deactivated_item_is_left_out_of_new_inspections_and_kept_in_past_ones
     assert "Publicity materials displayed" not in form and "Prices shown" in form
     assert "Publicity materials displayed" in text(client.get(f"/inspections/{past.id}"))
     later = services.record_inspection(
-        cast["manager"], cast["futian"], db.session.get(InspectionChecklist, checklist.id), "planned", past.inspected_on,
-        {prices.id: {"score": "8"}, service.id: {"score": "16"}})
+        cast["manager"], cast["futian"], db.session.get(InspectionChecklist, checklist.id), "planned",
+        past.inspected_on, {prices.id: {"score": "8"}, service.id: {"score": "16"}})
     db.session.commit()
     assert (later.score, later.max_score) == (24, 30)
     assert client.post(f"/inspections/checklists/{checklist.id}/items/{publicity.id}/active", {"active": "1"}

@@ -37,13 +37,15 @@ def test_inspection_pages_are_valid_html(login, inspect, cast, checklist, db, tm
         "reinspection": f"/inspections/{reinspection.id}", "order-closed": f"/inspections/rectifications/{order.id}",
         "order-open-overdue": f"/inspections/rectifications/{open_order.id}",
         "checklists": "/inspections/checklists", "checklist": f"/inspections/checklists/{checklist.id}",
-        "checklist-new": "/inspections/checklists/new", "checklist-edit": f"/inspections/checklists/{checklist.id}/edit",
+        "checklist-new": "/inspections/checklists/new",
+        "checklist-edit": f"/inspections/checklists/{checklist.id}/edit",
         "item-new": f"/inspections/checklists/{checklist.id}/items/new",
         "item-edit": f"/inspections/checklists/{checklist.id}/items/{item.id}",
     }.items()}
     pages.update({f"partner-{name}": partner.get(url) for name, url in {
         "index": "/partner/inspections/", "orders": "/partner/inspections/rectifications",
-        "inspection": f"/partner/inspections/{mystery.id}", "order-closed": f"/partner/inspections/rectifications/{order.id}",
+        "inspection": f"/partner/inspections/{mystery.id}",
+        "order-closed": f"/partner/inspections/rectifications/{order.id}",
         "order-open": f"/partner/inspections/rectifications/{open_order.id}",
     }.items()})
     pages["new-errors"] = vendor.post(new, {"kind": "x", "inspected_on": "2999-01-01", f"score_{item.id}": "99"})
@@ -69,3 +71,18 @@ def test_a_chinese_reader_sees_the_checklist_in_chinese(login, inspect, cast, db
     client.post("/language", {"locale": "zh_CN"})
     page = text(client.get(f"/partner/inspections/{inspection.id}"))
     assert "宣传品摆放" in page and "网点标准" in page and "Publicity materials displayed" not in page
+
+
+def test_list_pages_do_not_query_once_per_row(login, inspect, cast):
+    from tests.test_list_queries import queries_for
+
+    vendor, partner = login(GD_MANAGER), login(P1_ADMIN)
+    urls = {vendor: ["/inspections/", "/inspections/rectifications"],
+            partner: ["/partner/inspections/", "/partner/inspections/rectifications"]}
+    inspect()
+    inspect(outlet=cast["nanshan"], kind="mystery")
+    few = {url: queries_for(client, url) for client, list_ in urls.items() for url in list_}
+    for _ in range(4):
+        inspect(marks=(0, 0, 0))
+    many = {url: queries_for(client, url) for client, list_ in urls.items() for url in list_}
+    assert many == few

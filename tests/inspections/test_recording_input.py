@@ -5,8 +5,8 @@ import pytest
 import sqlalchemy as sa
 
 from portal.core.i18n import business_today
-from portal.inspections.models import Inspection, Rectification
 from portal.core.models import StoredFile
+from portal.inspections.models import Inspection, Rectification
 from tests.inspections.conftest import GD_MANAGER, JPEG, PDF, items_of, kinds_for, text, upload
 
 

@@ -183,8 +183,9 @@ def test_simultaneous_submissions_of_one_partner_keep_exact_totals(app, partners
 
     admin_id = next(u.id for u in partners["one"].users if u.email == "p1.admin@test.example")
     partner_id = partners["one"].id
-    cases = [(outlet, line, month) for outlet in (outlets["futian"].id, outlets["tianhe"].id)
-             for line in (reference_data["mobile"].id, reference_data["broadband"].id) for month in (SEPTEMBER, OCTOBER)]
+    lines = (reference_data["mobile"].id, reference_data["broadband"].id)
+    cases = [(outlet, line, month) for outlet in (outlets["futian"].id, outlets["tianhe"].id) for line in lines
+             for month in (SEPTEMBER, OCTOBER)]
     barrier = threading.Barrier(len(cases))
     results = [None] * len(cases)
 
