@@ -81,6 +81,7 @@ def test_staff_fails_once_then_passes_downloads_and_verifies_the_certificate(
     sign_in(page, EMAIL, DEMO_PASSWORD)
 
     # ---- My training: the required module, then a lesson -----------------------------------------
+    page.locator("nav li.dropdown:has(a[href='/training/']) > .dropdown-toggle").click()  # the Training menu
     click_and_wait(page, page.locator("nav a[href='/training/']"))
     required = page.locator("section[aria-labelledby=required-title]")
     assert required.get_by_role("link", name=title).count() == 1
