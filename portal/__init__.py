@@ -138,13 +138,21 @@ def register_blueprints(app):
     from portal.inspections.views import bp as inspections_bp
     from portal.finance.views import admin_bp as finance_admin_bp
     from portal.finance.views import bp as finance_bp
+    from portal.commissions.views import admin_bp as commissions_admin_bp
+    from portal.commissions.views import bp as commissions_bp
+    from portal.subsidies.views import admin_bp as subsidies_admin_bp
+    from portal.subsidies.views import bp as subsidies_bp
+    from portal.scorecards.views import admin_bp as scorecards_admin_bp
+    from portal.scorecards.views import bp as scorecards_bp
+    from portal.exits.views import admin_bp as exits_admin_bp
 
     for bp in (core_bp, accounts_bp, accounts_admin_bp, reference_bp, apply_bp, applicant_bp,
                pipeline_bp, notifications_bp, negotiation_bp, agreements_bp, partners_bp,
                training_bp, training_admin_bp, training_oversight_bp, certificates_bp,
                marketing_bp, marketing_admin_bp, materials_bp, materials_admin_bp, results_bp, results_admin_bp,
                deals_bp, deals_admin_bp, cases_bp, cases_admin_bp, inspections_bp, inspections_admin_bp,
-               finance_bp, finance_admin_bp):
+               finance_bp, finance_admin_bp, commissions_bp, commissions_admin_bp, subsidies_bp, subsidies_admin_bp,
+               scorecards_bp, scorecards_admin_bp, exits_admin_bp):
         app.register_blueprint(bp)
     app.register_blueprint(partners_admin_bp)
 

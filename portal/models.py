@@ -30,3 +30,9 @@ from portal.inspections.models import (  # noqa: F401
     RectificationPhoto,
 )
 from portal.finance.models import BankAccount, BankAccountChange  # noqa: F401
+from portal.commissions.models import (  # noqa: F401
+    CommissionAdjustment, CommissionLine, CommissionQuery, CommissionStatement,
+)
+from portal.subsidies.models import LeaseProof  # noqa: F401
+from portal.scorecards.models import Scorecard, TierChange  # noqa: F401
+from portal.exits.models import Termination  # noqa: F401

@@ -236,9 +236,11 @@ def make_prospect(db, reference_data):
 
 @pytest.fixture
 def people(make_user, reference_data):
-    """The cast of the access tests: two managers of different provinces, two applicants, an admin."""
+    """The cast of the access tests: two managers of different provinces, two applicants, an admin,
+    a finance officer."""
     return {
         "admin": make_user("admin@test.example", "admin"),
+        "finance": make_user("finance@test.example", "finance"),
         "manager": make_user("gd.manager@test.example", "manager", [reference_data["GD"]]),
         "other_manager": make_user("zj.manager@test.example", "manager", [reference_data["ZJ"]]),
         "applicant": make_user("applicant1@test.example", "applicant"),

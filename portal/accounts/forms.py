@@ -8,6 +8,7 @@ from portal.core.permissions import ROLES
 ROLE_LABELS = {
     "admin": _l("Administrator"),
     "manager": _l("Channel manager"),
+    "finance": _l("Finance"),
     "partner_admin": _l("Partner administrator"),
     "partner_staff": _l("Partner staff"),
     "applicant": _l("Applicant"),

@@ -1,4 +1,7 @@
 """Load agreements through the access rule, so that no view can forget it."""
+from datetime import timedelta
+
+import sqlalchemy as sa
 from flask import abort
 
 from portal.agreements.models import Agreement
@@ -40,3 +43,25 @@ def get_agreement(agreement_id, user):
     if agreement is None or not can_view_agreement(user, agreement):
         abort(404)
     return agreement
+
+
+def terms_in_force(partner_id, month):
+    """The locked term sheet of the partner's agreement in force in ``month`` (any date of the
+    business month), or None: among its countersigned agreements (and those an amendment or a
+    renewal later superseded), the one whose period overlaps the month with the latest start
+    (the latest generated on a tie). Commissions (rates per product line) and rent subsidies
+    (per outlet) are computed from it."""
+    from portal.core.i18n import add_months, month_start
+    from portal.negotiation.models import TermSheet
+
+    first = month_start(month)
+    last = add_months(first, 1) - timedelta(days=1)
+    agreement = db.session.scalar(
+        sa.select(Agreement)
+        .where(Agreement.partner_id == partner_id, Agreement.status.in_(("countersigned", "superseded")),
+               sa.or_(Agreement.start_date.is_(None), Agreement.start_date <= last),
+               sa.or_(Agreement.end_date.is_(None), Agreement.end_date >= first))
+        .order_by(Agreement.start_date.desc().nulls_last(), Agreement.id.desc())
+        .limit(1)
+    )
+    return db.session.get(TermSheet, agreement.term_sheet_id) if agreement is not None else None

@@ -22,6 +22,7 @@ CASE_KINDS = {
     "unauthorised_promotion": _l("Unauthorised promotion"),
     "other": _l("Other conflict"),
     "complaint": _l("Complaint about the vendor (投诉)"),
+    "commission_query": _l("Query on a commission statement"),
 }
 CASE_ORIGINS = {
     "partner": _l("Opened by a partner"),

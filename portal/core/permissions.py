@@ -12,8 +12,9 @@ MANAGER = "manager"
 PARTNER_ADMIN = "partner_admin"
 PARTNER_STAFF = "partner_staff"
 APPLICANT = "applicant"
-ROLES = (ADMIN, MANAGER, PARTNER_ADMIN, PARTNER_STAFF, APPLICANT)
-INTERNAL_ROLES = (ADMIN, MANAGER)
+FINANCE = "finance"  # releases approved commission statements for payment (segregation of duties)
+ROLES = (ADMIN, MANAGER, FINANCE, PARTNER_ADMIN, PARTNER_STAFF, APPLICANT)
+INTERNAL_ROLES = (ADMIN, MANAGER, FINANCE)
 
 # Route permissions by role
 PERMISSIONS = {
@@ -57,6 +58,18 @@ PERMISSIONS = {
     # the bank account payments go to: partner admins request a change, managers approve it
     "bank.request": {PARTNER_ADMIN},
     "bank.approve": {ADMIN, MANAGER},
+    # commissions (佣金) and rent subsidies (房补): managers compute, adjust and approve the monthly
+    # statements; finance (or an admin) releases them for payment — never the one who approved.
+    "commissions.view": {ADMIN, MANAGER, FINANCE},
+    "commissions.manage": {ADMIN, MANAGER},
+    "commissions.release": {ADMIN, FINANCE},
+    "commissions.partner": {PARTNER_ADMIN},
+    "subsidies.manage": {ADMIN, MANAGER},
+    "subsidies.partner": {PARTNER_ADMIN},
+    # scorecards and tiers; termination (清退)
+    "scorecards.manage": {ADMIN, MANAGER},
+    "scorecards.partner": {PARTNER_ADMIN, PARTNER_STAFF},
+    "exits.manage": {ADMIN, MANAGER},
 }
 
 

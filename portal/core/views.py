@@ -14,6 +14,8 @@ def home():
     if current_user.is_authenticated:
         if has_permission(current_user, "pipeline.view"):
             return redirect(url_for("pipeline.home"))
+        if has_permission(current_user, "commissions.release"):  # finance staff
+            return redirect(url_for("commissions_admin.statements"))
         if has_permission(current_user, "application.own"):
             return redirect(url_for("applicant.mine"))
         if has_permission(current_user, "partner.portal"):

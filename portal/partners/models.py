@@ -79,6 +79,7 @@ class Outlet(Audited, TimestampMixin, db.Model):
     city_id: Mapped[int | None] = mapped_column(sa.ForeignKey("territory.id"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(20), default="store")
     opened_on: Mapped[date | None] = mapped_column(sa.Date)
+    closed_on: Mapped[date | None] = mapped_column(sa.Date)  # set when the outlet is closed (rent subsidy stops)
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
 
     partner = relationship("Partner", back_populates="outlets")
@@ -111,7 +112,7 @@ class DepositAccount(db.Model):
     movements = relationship("DepositMovement", back_populates="account", order_by="DepositMovement.id")
 
 
-class DepositMovement(db.Model):
+class DepositMovement(Audited, db.Model):
     """An append-only ledger row: never updated, never deleted. ``amount`` is positive; ``kind``
     says which way it counts."""
 

@@ -1,4 +1,6 @@
 """Reference lists every later feature uses: territories, channel types, product lines, tiers."""
+from decimal import Decimal
+
 import sqlalchemy as sa
 from flask_babel import get_locale
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -63,6 +65,9 @@ class ProductLine(ReferenceItem, db.Model):
 
 class PartnerTier(ReferenceItem, db.Model):
     __tablename__ = "partner_tier"
+
+    # The scorecard total (0–100) a partner needs for this tier; None = not proposed from scores.
+    min_score: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 2))
 
 
 REFERENCE_KINDS = {

@@ -3,10 +3,10 @@ this package (each feature keeps its ``ROUTES`` and a ``build(...)`` adding its 
 world, so that parts can grow without editing one file)."""
 
 ROLES = ("anonymous", "applicant", "manager", "other_manager", "admin", "partner_admin", "partner_staff",
-         "other_partner_admin")
+         "other_partner_admin", "finance")
 PDF = b"%PDF-1.4\n%%EOF\n"
 
-ANON, APPL, MGR, OTHER, ADMIN, PADMIN, PSTAFF, OTHER_PADMIN = ROLES
+ANON, APPL, MGR, OTHER, ADMIN, PADMIN, PSTAFF, OTHER_PADMIN, FIN = ROLES
 PARTNER_ROLES = (PADMIN, PSTAFF, OTHER_PADMIN)
 
 
@@ -70,7 +70,7 @@ def both_sides_of_prospect(status=200):
     """A prospect's negotiation (Shenzhen, GD manager, applicant1): its applicant and its vendor
     side; the ZJ manager and the partner admins (not this prospect's partner) get 404; partner
     staff never negotiate (403)."""
-    return {**dict.fromkeys(ROLES, 404), ANON: 302, APPL: status, MGR: status, ADMIN: status, PSTAFF: 403}
+    return {**dict.fromkeys(ROLES, 404), ANON: 302, APPL: status, MGR: status, ADMIN: status, PSTAFF: 403, FIN: 403}
 
 
 def partner_one_agreement(status=200):
@@ -100,8 +100,10 @@ EMAILS = {
     PADMIN: "p1.admin@test.example",
     PSTAFF: "p1.staff@test.example",
     OTHER_PADMIN: "p2.admin@test.example",
+    FIN: "finance@test.example",
 }
 
 # Per-feature tables: tests/access/<name>.py with ROUTES and build(people, partners, reference_data, world).
 FEATURE_TABLES = ("announcements", "marketing", "materials", "material_requests", "results", "results_dashboard", "deals",
-                  "conflicts", "directory", "inspections", "bank_accounts")
+                  "conflicts", "directory", "inspections", "bank_accounts", "commissions", "subsidies", "scorecards",
+                  "exits")

@@ -1,0 +1,1 @@
+"""Monthly commission statements (佣金) with rent subsidy lines: computed, approved, released, queried."""

@@ -1,0 +1,1 @@
+"""Monthly partner scorecards and tier changes."""
