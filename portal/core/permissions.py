@@ -135,11 +135,12 @@ def can_claim_prospect(user, prospect):
 
 
 def can_view_partner(user, partner):
-    """Admins see every partner; a manager the partners they manage or that sit in a territory
-    they cover; a partner's own admin and staff their own organisation, nothing else."""
+    """Admins (and finance, who pays them) see every partner; a manager the partners they manage
+    or that sit in a territory they cover; a partner's own admin and staff their own
+    organisation, nothing else. Routes still decide by permission what each role may open."""
     if not user or not getattr(user, "is_authenticated", False) or not user.active:
         return False
-    if user.role == ADMIN:
+    if user.role in (ADMIN, FINANCE):
         return True
     if user.role == MANAGER:
         if partner.manager_id == user.id:

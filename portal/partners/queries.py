@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.models import User
 from portal.agreements.models import Agreement
 from portal.core.permissions import (
-    ADMIN, MANAGER, PARTNER_ADMIN, PARTNER_STAFF, can_manage_partner, can_view_partner,
+    ADMIN, FINANCE, MANAGER, PARTNER_ADMIN, PARTNER_STAFF, can_manage_partner, can_view_partner,
 )
 from portal.extensions import db
 from portal.partners.models import DepositAccount, DepositMovement, Outlet, Partner
@@ -21,7 +21,7 @@ PARTNER_ROLES = (PARTNER_ADMIN, PARTNER_STAFF)
 def visible_partners(user):
     """A select of the partners ``user`` may see (see permissions.can_view_partner)."""
     query = sa.select(Partner)
-    if user.role == ADMIN:
+    if user.role in (ADMIN, FINANCE):  # finance pays every partner (its pages are read-only otherwise)
         return query
     if user.role == MANAGER:
         covered = user.covered_territory_ids()
