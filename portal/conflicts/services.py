@@ -492,6 +492,8 @@ def change_due_date(case, due_on, actor, today=None):
 def move_status(case, to_status, actor, note=None):
     """One step along CASE_FLOW (open → investigating, ruled → closed). Ruling has its own form."""
     _require_manager(actor)
+    # Lock the row and read the status again: of two moves sent at once, the second sees the first.
+    db.session.refresh(case, with_for_update=True)
     allowed = CASE_FLOW.get(case.status, ())
     if to_status == "ruled" and "ruled" in allowed:
         raise DomainError(_l("Record the decision with the ruling form: that is what makes a case ruled."),
