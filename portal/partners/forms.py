@@ -49,6 +49,11 @@ class OutletForm(FlaskForm):
     opened_on = LocalDateField(_l("Opening date"), validators=[Optional()])
 
 
+class CloseOutletForm(FlaskForm):
+    """Closing an outlet: the day it closed (empty: today). The rent subsidy stops that day."""
+    closed_on = LocalDateField(_l("Closing date"), validators=[Optional()])
+
+
 class InviteStaffForm(FlaskForm):
     email = EmailField(_l("E-mail"), validators=[DataRequired(_l("Enter an e-mail address.")),
                                                  Email(_l("Enter a valid e-mail address, e.g. name@company.cn.")), _max(254)])

@@ -11,13 +11,14 @@ from werkzeug.routing import BuildError
 
 from portal.accounts.forms import ROLE_LABELS
 from portal.core.errors import DomainError, apply_to_form
-from portal.core.i18n import local_today, money
+from portal.core.i18n import business_today, local_today, money
 from portal.core.permissions import can_manage_partner, require
 from portal.extensions import db
 from portal.partners import ledger, queries, services
-from portal.partners.forms import InviteStaffForm, OutletForm, PaymentForm, ProfileForm
+from portal.partners.forms import CloseOutletForm, InviteStaffForm, OutletForm, PaymentForm, ProfileForm
 from portal.reference import queries as ref
 from portal.reference.models import Territory
+from portal.subsidies.services import set_closed_on
 
 bp = Blueprint("partners", __name__, url_prefix="/partner")
 partners_admin = Blueprint("partners_admin", __name__, url_prefix="/partners")
@@ -154,23 +155,38 @@ def edit_outlet(outlet_id):
     return render_template("partners/outlet_form.html", form=form, outlet=outlet), status
 
 
-@bp.route("/outlets/<int:outlet_id>/active", methods=["POST"])
+@bp.route("/outlets/<int:outlet_id>/active", methods=["GET", "POST"])
 @require("partner.admin")
 def outlet_active(outlet_id):
+    """GET asks for the closing date; POST closes (``active=0``, ``closed_on``: empty is today)
+    or reopens (``active=1``, which clears the closing date). The rent subsidy follows the dates."""
     outlet = queries.get_outlet(outlet_id, current_user, manage=True)
+    form, today = CloseOutletForm(), business_today()
+    if request.method == "GET":
+        if not outlet.active:
+            return redirect(url_for(".outlets"))
+        form.closed_on.data = today
+        return render_template("partners/outlet_close.html", form=form, outlet=outlet, today=today)
     active = request.form.get("active") == "1"
-    try:
-        services.set_outlet_active(outlet, active, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        _flash_error(error)
-    else:
-        db.session.commit()
-        if active:
-            flash(_("Outlet %(name)s is open again.", name=outlet.name), "success")
+    if active or form.validate():
+        try:
+            set_closed_on(outlet, None if active else form.closed_on.data or today, today)
+            services.set_outlet_active(outlet, active, current_user)
+        except DomainError as error:
+            db.session.rollback()
+            outlet = queries.get_outlet(outlet_id, current_user, manage=True)
+            if active or not apply_to_form(form, error):
+                _flash_error(error)
+                return redirect(url_for(".outlets"))
         else:
-            flash(_("Outlet %(name)s is closed. It stays in the list with its history.", name=outlet.name), "success")
-    return redirect(url_for(".outlets"))
+            db.session.commit()
+            if active:
+                flash(_("Outlet %(name)s is open again.", name=outlet.name), "success")
+            else:
+                flash(_("Outlet %(name)s is closed. It stays in the list with its history.", name=outlet.name),
+                      "success")
+            return redirect(url_for(".outlets"))
+    return render_template("partners/outlet_close.html", form=form, outlet=outlet, today=today), 400
 
 
 # ---- staff ------------------------------------------------------------------------------------
