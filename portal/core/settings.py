@@ -13,6 +13,12 @@ SETTINGS = {
     "deal_protection_days": (90, _l("Days an approved deal registration is protected from other partners")),
     "case_due_days": (14, _l("Days to resolve a channel conflict case")),
     "complaint_due_days": (7, _l("Days to answer a partner's complaint about the vendor")),
+    "scorecard_weight_sales": (40, _l("Scorecard weight of sales against target")),
+    "scorecard_weight_collection": (20, _l("Scorecard weight of payment collection")),
+    "scorecard_weight_training": (15, _l("Scorecard weight of training completion")),
+    "scorecard_weight_inspection": (25, _l("Scorecard weight of inspection scores")),
+    "scorecard_points_per_conflict": (10, _l("Scorecard points taken off per conflict case ruled against the partner")),
+    "scorecard_points_per_complaint": (5, _l("Scorecard points taken off per complaint against the partner")),
 }
 
 

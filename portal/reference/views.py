@@ -1,4 +1,6 @@
 """Admin: the territory tree with its managers, and the reference lists."""
+from decimal import ROUND_HALF_UP, Decimal
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -7,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from portal.accounts.models import User
 from portal.core.permissions import require
 from portal.extensions import db
-from portal.reference.forms import ReferenceItemForm, TerritoryForm
+from portal.reference.forms import ReferenceItemForm, TerritoryForm, TierForm
 from portal.reference.models import REFERENCE_KINDS, Territory
 from portal.reference.queries import provinces
 
@@ -96,7 +98,7 @@ def edit_item(kind, item_id=None):
     item = db.session.get(model, item_id) if item_id else None
     if item_id and item is None:
         abort(404)
-    form = ReferenceItemForm(obj=item)
+    form = (TierForm if kind == "tiers" else ReferenceItemForm)(obj=item)
     if form.validate_on_submit():
         error = _unique_code_error(model, form.code.data.strip(), item.id if item else None)
         if error:
@@ -110,6 +112,9 @@ def edit_item(kind, item_id=None):
             item.name_zh = form.name_zh.data.strip()
             item.position = form.position.data or 0
             item.active = form.active.data
+            if "min_score" in form:  # a tier: the scorecard total it needs (empty: not proposed from scores)
+                score = form.min_score.data
+                item.min_score = score.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if score is not None else None
             db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for(".items", kind=kind))

@@ -1,0 +1,172 @@
+"""The scorecard pages: the managers' list and partner page, applying a tier, recomputing, the
+partner's own page, and who may see what."""
+import shutil
+import subprocess
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from portal.core.i18n import business_today
+from portal.scorecards import services
+from portal.scorecards.commands import compute_scorecards
+from portal.scorecards.models import Scorecard, TierChange
+from tests.scorecards.conftest import (ADMIN, FINANCE, GD_MANAGER, JUNE, P1_ADMIN, P1_STAFF, P2_ADMIN, ZJ_MANAGER,
+                                       text)
+
+
+def _june(partners, figures, db):
+    """Partner One: sales 700 ÷ 1,000 = 70.00, collection 490 ÷ 700 = 70.00 → total 70.00, Silver."""
+    figures.target("1000.00")
+    figures.psi("700.00")
+    figures.collection("490.00")
+    card = services.compute_scorecard(partners["one"], JUNE)
+    services.compute_scorecard(partners["two"], JUNE)
+    db.session.commit()
+    return card
+
+
+def test_the_managers_list_shows_the_visible_partners_with_their_proposals(partners, tiers, figures, login, db):
+    _june(partners, figures, db)
+    page = text(login(GD_MANAGER).get("/scorecards/?month=2026-06"))
+    assert "Partner One Trading" in page and "Partner Two Retail" not in page
+    assert "70.00" in page and "Change to Silver" in page
+    admin = login(ADMIN)
+    everyone = text(admin.get("/scorecards/?month=2026-06"))
+    assert "Partner One Trading" in everyone and "Partner Two Retail" in everyone
+    proposals = text(admin.get("/scorecards/?month=2026-06&proposals=1"))
+    assert "Partner One Trading" in proposals and "Partner Two Retail" not in proposals  # nothing scored: no proposal
+    by_territory = text(admin.get(f"/scorecards/?month=2026-06&territory={partners['two'].province_id}"))
+    assert "Partner Two Retail" in by_territory and "Partner One Trading" not in by_territory
+    by_tier = text(admin.get(f"/scorecards/?month=2026-06&tier={tiers['gold'].id}"))
+    assert "No partner matches these filters." in by_tier
+
+
+def test_a_bad_or_future_month_falls_back_to_the_current_month(partners, login, db):
+    manager = login(GD_MANAGER)
+    for month in ("June", "2099-01"):
+        page = manager.get(f"/scorecards/?month={month}")
+        assert page.status_code == 200 and "The current month is shown." in text(page)
+
+
+def test_recompute_scores_the_month_for_the_managers_partners_only(partners, tiers, figures, login, db):
+    figures.target("1000.00")
+    figures.psi("700.00")
+    figures.collection("490.00")
+    manager = login(GD_MANAGER)
+    answer = manager.post("/scorecards/recompute", {"month": "2026-06"})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/scorecards/?month=2026-06")
+    assert "1 scorecard of June 2026 computed." in text(manager.get(answer.headers["Location"]))
+    cards = db.session.scalars(sa.select(Scorecard)).all()
+    assert [(c.partner_id, c.total) for c in cards] == [(partners["one"].id, Decimal("70.00"))]
+    future = manager.post("/scorecards/recompute", {"month": "2099-01"})
+    assert future.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count(Scorecard.id))) == 1
+
+
+def test_the_partner_page_shows_the_figures_history_and_applies_the_proposed_tier(partners, tiers, figures, login,
+                                                                                  outbox, db):
+    card = _june(partners, figures, db)
+    manager = login(GD_MANAGER)
+    page = text(manager.get(f"/scorecards/partners/{partners['one'].id}?month=2026-06"))
+    assert "¥1,000.00" in page and "¥700.00" in page and "66.67%" in page  # target, net sales, share of sales
+    assert f'<option selected value="{tiers["silver"].id}">' in page  # the proposal is chosen
+    refused = manager.post(f"/scorecards/partners/{partners['one'].id}/tier",
+                           {"tier_id": tiers["silver"].id, "reason": "", "month": "2026-06"})
+    assert refused.status_code == 400 and "Say why the tier changes" in text(refused)
+    done = manager.post(f"/scorecards/partners/{partners['one'].id}/tier",
+                        {"tier_id": tiers["silver"].id, "reason": "Scored 70 in June.", "month": "2026-06"})
+    assert done.status_code == 302
+    change = db.session.scalar(sa.select(TierChange))
+    assert (change.to_tier_id, change.scorecard_id) == (tiers["silver"].id, card.id)
+    assert partners["one"].tier_id == tiers["silver"].id
+    assert any(P1_STAFF in m.to for m in outbox)
+    after = text(manager.get(f"/scorecards/partners/{partners['one'].id}?month=2026-06"))
+    assert "Scored 70 in June." in after
+    assert "Partner One Trading" not in text(manager.get("/scorecards/?month=2026-06&proposals=1"))
+
+
+def test_the_partner_sees_its_scorecard_its_next_tier_and_its_tier_changes(people, partners, tiers, figures, login,
+                                                                           db):
+    _june(partners, figures, db)
+    services.apply_tier(partners["one"], tiers["silver"], "Scored 70 in June.", people["manager"])
+    db.session.commit()
+    for email in (P1_ADMIN, P1_STAFF):
+        page = text(login(email).get("/partner/scorecard/?month=2026-06"))
+        assert "70.00" in page and "¥1,000.00" in page
+        assert "Needs a total of 80.00: 10.00 points more." in page  # Gold
+        assert "Sales against target: up to 20.00 points if it reached 100." in page
+        assert "Scored 70 in June." in page
+        assert "Change to Silver" not in page  # proposals are the managers'
+    other = text(login(P2_ADMIN).get("/partner/scorecard/?month=2026-06"))
+    assert "¥1,000.00" not in other and "Scored 70 in June." not in other
+
+
+def test_another_organisations_or_territorys_partner_answers_404(partners, tiers, figures, login, db):
+    _june(partners, figures, db)
+    one = partners["one"].id
+    zj = login(ZJ_MANAGER)
+    assert zj.get(f"/scorecards/partners/{one}").status_code == 404
+    assert zj.post(f"/scorecards/partners/{one}/tier", {"tier_id": tiers["gold"].id, "reason": "x"}).status_code == 404
+    assert zj.post(f"/scorecards/partners/{one}/recompute", {"month": "2026-06"}).status_code == 404
+    assert partners["one"].tier_id is None
+    for email in (P1_ADMIN, FINANCE):
+        assert login(email).get(f"/scorecards/partners/{one}").status_code == 403
+    assert login(FINANCE).get("/partner/scorecard/").status_code == 403
+
+
+def test_the_current_month_without_a_scorecard_says_so(partners, login, db):
+    page = text(login(P1_ADMIN).get("/partner/scorecard/"))
+    assert "Your scorecard of this month has not been computed yet." in page
+    detail = text(login(GD_MANAGER).get(f"/scorecards/partners/{partners['one'].id}"))
+    assert "This month has not been computed for this partner yet." in detail
+
+
+def test_the_command_computes_every_active_partner(app, partners, figures, db):
+    partners["two"].status = "terminated"
+    db.session.commit()
+    figures.target("1000.00", month=date(2026, 1, 1))
+    figures.psi("700.00")
+    figures.collection("490.00")
+    runner = app.test_cli_runner()
+    result = runner.invoke(compute_scorecards, ["--month", "2026-06"])
+    assert result.exit_code == 0 and "1 scorecard(s) of 2026-06 computed." in result.output
+    assert db.session.scalar(sa.select(Scorecard.total)) == Decimal("70.00")
+    assert runner.invoke(compute_scorecards, ["--month", "June"]).exit_code != 0
+    current = runner.invoke(compute_scorecards, [])
+    assert business_today().strftime("%Y-%m") in current.output
+
+
+def test_scorecard_pages_are_valid_html(people, partners, tiers, figures, case, login, db, tmp_path):
+    from tests.browser.test_accessibility import vnu_jar
+
+    java = shutil.which("java")
+    assert java is not None, "Java is needed for the Nu HTML validator (make test installs it)"
+    case(date(2026, 6, 2))
+    _june(partners, figures, db)
+    services.apply_tier(partners["one"], tiers["bronze"], "First tier <b>bold</b> & more.", people["manager"])
+    db.session.commit()
+    one = partners["one"].id
+    vendor, admin, partner = login(GD_MANAGER), login(ADMIN), login(P1_ADMIN)
+    pages = {name: vendor.get(url) for name, url in {
+        "index": "/scorecards/?month=2026-06", "index-empty": "/scorecards/?month=2026-06&tier=999",
+        "index-bad-month": "/scorecards/?month=nope",
+        "partner": f"/scorecards/partners/{one}?month=2026-06", "partner-empty": f"/scorecards/partners/{one}",
+    }.items()}
+    pages["tier-errors"] = vendor.post(f"/scorecards/partners/{one}/tier", {"tier_id": "0", "reason": ""})
+    pages["settings"] = admin.get("/scorecards/settings")
+    pages["settings-errors"] = admin.post("/scorecards/settings", {"scorecard_weight_sales": "x"})
+    pages["tiers"] = admin.get("/admin/lists/tiers")
+    pages["tier-edit"] = admin.get(f"/admin/lists/tiers/{tiers['gold'].id}")
+    pages["own"] = partner.get("/partner/scorecard/?month=2026-06")
+    pages["own-empty"] = partner.get("/partner/scorecard/")
+    paths = []
+    for name, response in pages.items():
+        assert response.status_code in (200, 400), f"{name}: {response.status_code}"
+        path = tmp_path / f"{name}.html"
+        path.write_text(response.get_data(as_text=True), encoding="utf-8")
+        paths.append(str(path))
+    result = subprocess.run([java, "-jar", str(vnu_jar()), "--errors-only", "--format", "text", *paths],
+                            capture_output=True, text=True, timeout=180)
+    output = (result.stdout + result.stderr).replace(f"file:{tmp_path}/", "")
+    assert result.returncode == 0, f"The Nu validator found errors:\n{output}"
