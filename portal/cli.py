@@ -5,6 +5,7 @@ from flask.cli import with_appcontext
 from portal.deals import commands as deals_commands
 from portal.extensions import db
 from portal.results import commands as results_commands
+from portal.scorecards import commands as scorecards_commands
 
 
 def register(app):
@@ -14,6 +15,7 @@ def register(app):
     app.cli.add_command(send_training_reminders)
     app.cli.add_command(deals_commands.expire_deals)
     app.cli.add_command(results_commands.rebuild_psi_totals)
+    app.cli.add_command(scorecards_commands.compute_scorecards)
 
 
 @click.command("create-admin")
