@@ -136,3 +136,6 @@ class CommissionQuery(TimestampMixin, db.Model):
     line = relationship("CommissionLine", backref=db.backref("queries", order_by="CommissionQuery.id"))
     case = relationship("ConflictCase")
     raised_by = relationship("User")
+
+
+from portal.commissions import guard  # noqa: E402,F401  (registers the guard of released statements)

@@ -1,0 +1,171 @@
+"""The vendor's pages: the list (filters, totals, pages, the CSV for the payment run) scoped to
+the partners each person may see, the statement page, and the corrections form's messages."""
+import csv
+import io
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from portal.commissions.models import CommissionAdjustment, CommissionStatement
+from portal.core.i18n import add_months, business_today
+from tests.commissions.conftest import ADMIN, EARLY, FINANCE, GD_MANAGER, LATE, MAIN, ZJ_MANAGER, text
+
+
+def adjustment_form(cast, **overrides):
+    return {"partner_id": str(cast["one"].id), "month": MAIN.isoformat()[:7], "product_line_id": "",
+            "amount": "88.00", "reason": "Bonus for the store opening", **overrides}
+
+
+def test_the_list_filters_totals_and_exports_what_the_reader_may_see(figures, compute, settle, report, as_user, db):
+    settle(EARLY)
+    compute(MAIN)
+    report("futian", "mobile", LATE, "300.00")  # 10.05
+    compute(LATE)
+    manager = as_user(GD_MANAGER)
+    page = text(manager.get("/commissions/"))
+    assert "3 statements match these filters" in page
+    assert "¥967.18" in page  # 67.00 + 890.13 + 10.05
+    page = text(manager.get(f"/commissions/?status=draft&month={MAIN.isoformat()[:7]}"))
+    assert "1 statement matches these filters" in page and "¥890.13" in page
+    assert text(manager.get("/commissions/?q=partner+one")).count("/commissions/") >= 3
+    assert "No statement matches these filters." in text(manager.get("/commissions/?q=nobody"))
+    export = manager.get("/commissions/export.csv?status=released")
+    assert export.status_code == 200 and export.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:6] == ["Statement", "Partner", "Unified social credit code", "Month", "Status", "Total (CNY)"]
+    assert len(rows) == 2 and rows[1][5] == "67.00" and rows[1][10] == "ICBC-TRANSFER-1"
+    assert rows[1][12].endswith("3445") and "6222020200112233445" not in rows[1][12]
+    # The Zhejiang manager sees none of Partner One's; finance sees all, without the compute form.
+    statement = db.session.scalar(sa.select(CommissionStatement).where(CommissionStatement.month == MAIN))
+    other = as_user(ZJ_MANAGER)
+    assert "No statement yet" in text(other.get("/commissions/"))
+    assert other.get(f"/commissions/{statement.id}").status_code == 404
+    finance = as_user(FINANCE)
+    page = text(finance.get("/commissions/"))
+    assert "3 statements match these filters" in page and "Compute statements" not in page
+    assert finance.get("/").headers["Location"].endswith("/commissions/")
+
+
+def test_the_list_has_pages(figures, compute, app, as_user, db):
+    app.config["PER_PAGE"], saved = 1, app.config["PER_PAGE"]
+    try:
+        compute(EARLY)
+        compute(MAIN)
+        page = text(as_user(ADMIN).get("/commissions/?page=2"))
+        assert "2 in all, page 2 of 2" in page and "2 statements match these filters" in page
+    finally:
+        app.config["PER_PAGE"] = saved
+
+
+def test_the_statement_page_shows_lines_by_kind_with_base_rate_and_amount(figures, compute, as_user, db):
+    statement = compute(MAIN)
+    page = text(as_user(GD_MANAGER).get(f"/commissions/{statement.id}"))
+    assert "Commission on sales" in page and "Returned sales clawed back" in page
+    assert "¥12,030.00" in page and "3.35%" in page and "¥403.01" in page
+    assert "¥4,444.20" in page and "2.5%" in page and "¥111.11" in page
+    assert "¥890.13" in page and "Approve" in page and "Compute again" in page
+    assert f"by {figures['manager'].name}" in page
+
+
+def test_a_correction_is_entered_and_lands_on_the_draft(figures, compute, as_user, db):
+    statement = compute(MAIN)
+    manager = as_user(GD_MANAGER)
+    assert "Enter a correction" in text(manager.get("/commissions/adjustments"))
+    response = manager.post("/commissions/adjustments", adjustment_form(figures, product_line_id=str(figures["mobile"].id)))
+    assert response.status_code == 302
+    db.session.refresh(statement)
+    assert statement.total == Decimal("978.13") and statement.lines[-1].kind == "adjustment"
+    page = text(manager.get("/commissions/adjustments"))
+    assert "Bonus for the store opening" in page and "¥88.00" in page and statement.number in page
+
+
+def test_the_correction_form_says_what_is_wrong(figures, as_user, db):
+    manager = as_user(GD_MANAGER)
+    future = add_months(business_today().replace(day=1), 1).isoformat()[:7]
+    cases = {
+        "Enter an amount in yuan, e.g. 120.50 or -120.50.": {"amount": "12O.50"},
+        "Give the amount with at most two decimal places.": {"amount": "10.005"},
+        "Enter an amount of at most 999,999,999,999.99 yuan.": {"amount": "1e100"},
+        "A correction of zero changes nothing": {"amount": "0.00"},
+        "Enter the amount in yuan": {"amount": ""},
+        "Say why: the partner reads the reason on its statement.": {"reason": "   "},
+        "At most 500 characters.": {"reason": "x" * 501},
+        "has not begun yet: enter a month up to the current one.": {"month": future},
+        "Enter a month as YYYY-MM, e.g. 2026-11.": {"month": "last month"},
+        "Choose one of your partners.": {"partner_id": str(figures["two"].id)},
+    }
+    for message, change in cases.items():
+        response = manager.post("/commissions/adjustments", adjustment_form(figures, **change))
+        assert response.status_code == 400 and message in text(response), message
+    assert db.session.scalar(sa.select(sa.func.count(CommissionAdjustment.id))) == 0
+    # The current month is fine: it lands on that month's statement once the month is over.
+    current = business_today().isoformat()[:7]
+    assert manager.post("/commissions/adjustments", adjustment_form(figures, month=current, amount="-5")).status_code == 302
+    assert db.session.scalar(sa.select(CommissionAdjustment.amount)) == Decimal("-5.00")
+
+
+def test_a_correction_alone_makes_a_statement_for_a_partner_without_terms(figures, as_user, db):
+    from tests.commissions.conftest import user
+
+    response = as_user(ZJ_MANAGER).post("/commissions/adjustments", adjustment_form(
+        figures, partner_id=str(figures["two"].id), amount="300.00", reason="Goodwill for the flood"))
+    assert response.status_code == 302
+    as_user(ZJ_MANAGER).post("/commissions/compute", {"month": MAIN.isoformat()[:7]})
+    statement = db.session.scalar(sa.select(CommissionStatement).where(CommissionStatement.partner_id == figures["two"].id))
+    assert statement.total == Decimal("300.00") and [line.kind for line in statement.lines] == ["adjustment"]
+    assert user(ZJ_MANAGER).id == statement.computed_by_id
+
+
+def test_commission_pages_are_valid_html(figures, compute, settle, as_user, db, tmp_path):
+    import shutil
+    import subprocess
+
+    from tests.browser.test_accessibility import vnu_jar
+    from tests.commissions.conftest import P1_ADMIN, P2_ADMIN
+
+    java = shutil.which("java")
+    assert java is not None, "Java is needed for the Nu HTML validator (make test installs it)"
+    released = settle(EARLY)
+    draft = compute(MAIN)
+    vendor, finance, partner = as_user(GD_MANAGER), as_user(FINANCE), as_user(P1_ADMIN)
+    pages = {
+        "list": vendor.get("/commissions/"),
+        "list-empty": vendor.get("/commissions/?q=nobody"),
+        "compute-errors": vendor.post("/commissions/compute", {"month": "13-2026"}),
+        "draft": vendor.get(f"/commissions/{draft.id}"),
+        "released": finance.get(f"/commissions/{released.id}"),
+        "adjustments-empty": vendor.get("/commissions/adjustments"),
+        "adjustment-errors": vendor.post("/commissions/adjustments", {"partner_id": "", "month": "x", "amount": "a"}),
+        "partner-list-empty": as_user(P2_ADMIN).get("/partner/commissions/"),
+        "partner-list": partner.get("/partner/commissions/"),
+        "partner-query-errors": partner.post(
+            f"/partner/commissions/{released.id}/lines/{released.lines[0].id}/query", {"text": ""}),
+    }
+    vendor.post(f"/commissions/{draft.id}/approve")
+    pages["approved-finance"] = finance.get(f"/commissions/{draft.id}")
+    pages["release-errors"] = finance.post(f"/commissions/{draft.id}/release", {"paid_on": "2999-01-01"})
+    pages["send-back-errors"] = vendor.post(f"/commissions/{draft.id}/send-back", {"reason": ""})
+    partner.post(f"/partner/commissions/{draft.id}/lines/{draft.lines[0].id}/query", {"text": "Which outlets?"})
+    pages["partner-queried"] = partner.get(f"/partner/commissions/{draft.id}")
+    pages["vendor-queried"] = vendor.get(f"/commissions/{draft.id}")
+    vendor.post("/commissions/adjustments", adjustment_form(figures, month=LATE.isoformat()[:7]))
+    pages["adjustments"] = vendor.get("/commissions/adjustments")
+    paths = []
+    for name, response in pages.items():
+        assert response.status_code in (200, 400), f"{name}: {response.status_code}"
+        path = tmp_path / f"{name}.html"
+        path.write_text(response.get_data(as_text=True), encoding="utf-8")
+        paths.append(str(path))
+    result = subprocess.run([java, "-jar", str(vnu_jar()), "--errors-only", "--format", "text", *paths],
+                            capture_output=True, text=True, timeout=180)
+    output = (result.stdout + result.stderr).replace(f"file:{tmp_path}/", "")
+    assert result.returncode == 0, f"The Nu validator found errors:\n{output}"
+
+
+def test_odd_query_strings_are_ignored_not_errors(figures, compute, as_user):
+    compute(MAIN)
+    manager = as_user(GD_MANAGER)
+    for query in ("month=2026-99", "month=%00", "status=paid", "page=abc", "page=99999999999", "q=" + "x" * 500):
+        assert manager.get(f"/commissions/?{query}").status_code == 200, query
+        assert manager.get(f"/commissions/export.csv?{query}").status_code == 200, query
+    assert manager.get("/commissions/99999999999").status_code == 404
