@@ -22,6 +22,7 @@ from portal.core.i18n import business_today, local_to_utc, local_today
 from portal.core.permissions import require
 from portal.core.spreadsheets import write_xlsx
 from portal.core.urls import id_arg, local_path
+from portal.exits.queries import latest_for as latest_termination
 from portal.extensions import db
 from portal.partners import queries
 from portal.partners.models import PARTNER_STATUSES, Outlet, Partner, partner_territory
@@ -259,7 +260,7 @@ def _partner_page(partner, status=200, activity_form=None, follow_up_form=None):
     return render_template(
         "partners/partner_page.html", partner=partner, **partner_sections(partner),
         activity_form=activity_form or ActivityForm(formdata=None), follow_up_form=follow_up_form,
-        role_labels=ROLE_LABELS, today=local_today(), link=optional_url,
+        role_labels=ROLE_LABELS, today=local_today(), link=optional_url, termination=latest_termination(partner),
     ), status
 
 
