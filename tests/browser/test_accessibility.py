@@ -15,6 +15,7 @@ from axe_playwright_python.sync_playwright import Axe
 from portal.accounts.models import User
 from portal.extensions import db as _db
 from tests.browser.conftest import minimal_pdf
+from tests.browser.test_inspection_flow import settle_last_month
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +25,7 @@ LONG_COMPANY = "Guangzhou Pearl River Delta Integrated Telecommunications Servic
 
 
 @pytest.fixture
-def site(people, partners, make_user, make_prospect, reference_data):
+def site(people, partners, make_user, make_prospect, reference_data, make_agreement):
     """A portal with something on every page: a worked prospect, the queue, notifications, and
     the channel's pages (see ``channel_records``)."""
     from portal.core.storage import store_bytes
@@ -50,7 +51,8 @@ def site(people, partners, make_user, make_prospect, reference_data):
     notify(manager, "application_received", {"company": "Unclaimed Trading"}, link="/pipeline/queue", email=False)
     _db.session.commit()
     channel = channel_records(people, partners, make_user, reference_data)
-    return {"prospect_id": prospect.id, **people, **channel}
+    commissions = commission_records(people, partners, reference_data, make_agreement)
+    return {"prospect_id": prospect.id, **people, **channel, **commissions}
 
 
 def channel_records(people, partners, make_user, reference_data):
@@ -127,6 +129,27 @@ def channel_records(people, partners, make_user, reference_data):
             "asset_id": asset.id, "deal_id": held.id, "own_deal_id": first.id, "case_id": case.id}
 
 
+def commission_records(people, partners, reference_data, make_agreement):
+    """Partner One's statement of last month, released, with a query on its clawback line (see
+    settle_last_month); and the month before, computed without figures and approved."""
+    from portal.commissions import services
+    from portal.core.audit import acting_as
+    from portal.core.i18n import add_months
+    from portal.partners.models import Outlet
+
+    outlet = _db.session.scalar(sa.select(Outlet).where(Outlet.name == "Futian Huaqiang North flagship store"))
+    released = settle_last_month(people, partners, reference_data, make_agreement, outlet)
+    partner_admin = _db.session.scalar(sa.select(User).where(User.email == "p1.admin@test.example"))
+    with acting_as(partner_admin):
+        services.raise_query(released, released.lines[-1], "We had no broadband returns of that size.", partner_admin)
+    manager = people["manager"]
+    with acting_as(manager):
+        approved = services.compute_statement(partners["one"], add_months(released.month, -1), manager)
+        services.approve(approved, manager)
+    _db.session.commit()
+    return {"statement_id": released.id, "approved_statement_id": approved.id}
+
+
 def pages_by_role(site):
     """(role, name, url) for the representative pages; role None is a visitor."""
     prospect = f"/pipeline/prospects/{site['prospect_id']}"
@@ -158,7 +181,7 @@ def pages_by_role(site):
 
 def channel_pages(site):
     """The channel's pages: the partner directory and page, policies and news, the asset library,
-    deal registrations and conflict cases, for managers and for a partner admin."""
+    deal registrations, conflict cases and commission statements, for managers and for a partner admin."""
     return [
         ("manager", "partners-directory", "/partners/"),
         ("manager", "partner-page", f"/partners/{site['partner_id']}"),
@@ -170,6 +193,8 @@ def channel_pages(site):
         ("manager", "deal-manager", f"/deals/{site['deal_id']}"),
         ("manager", "cases-manager", "/cases/"),
         ("manager", "case-manager", f"/cases/{site['case_id']}"),
+        ("manager", "commission-statement-manager", f"/commissions/{site['statement_id']}"),
+        ("manager", "commission-statement-approved-manager", f"/commissions/{site['approved_statement_id']}"),
         ("partner_admin", "announcements-partner", "/partner/marketing/announcements/"),
         ("partner_admin", "announcement-partner", f"/partner/marketing/announcements/{site['announcement_id']}"),
         ("partner_admin", "library-partner", "/partner/marketing/library"),
@@ -179,6 +204,7 @@ def channel_pages(site):
         ("partner_admin", "deal-new-partner", "/partner/deals/new"),
         ("partner_admin", "cases-partner", "/partner/cases/"),
         ("partner_admin", "case-partner", f"/partner/cases/{site['case_id']}"),
+        ("partner_admin", "commission-statement-partner", f"/partner/commissions/{site['statement_id']}"),
     ]
 
 

@@ -1,16 +1,21 @@
 """An inspection in a real browser: the Guangdong manager inspects Partner One's Futian store
 and fails one item → the partner's admin reads the rectification order and answers it with a
 photo → the manager re-inspects the item, which passes, and the order shows closed on both sides.
+Then the partner's admin reads its released commission statement for last month (base × rate =
+amount, how it was paid), queries one line, and the manager finds the query as a conflict case.
 
 Each step's pages are checked with axe (WCAG 2 A and AA); screenshots go to
-/tmp/portal-screens/inspection-*.png.
+/tmp/portal-screens/inspection-*.png (PORTAL_SCREENSHOTS chooses the folder).
 """
 import re
+from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 from axe_playwright_python.sync_playwright import Axe
+from babel.dates import format_date, format_skeleton
 
-from portal.core.i18n import business_today
+from portal.core.i18n import add_months, business_today, month_start
 
 pytestmark = pytest.mark.browser
 
@@ -47,6 +52,64 @@ def outlet_and_checklist(people, partners, reference_data, db):
     db.session.commit()
 
 
+def settle_last_month(people, partners, reference_data, make_agreement, outlet):
+    """Partner One's statement for the last ended month, released, made through the services as
+    the pages would: an agreement in force (mobile 3.35 %, broadband 5 %), the outlet's PSI report
+    (mobile 12,030.00; broadband 8,888.88 with 1,234.57 returned), a current bank account; the
+    manager computes and approves, finance releases with the transfer's reference. Lines:
+    mobile 403.01 and broadband 444.44 commission, broadband −61.73 clawed back: 785.72."""
+    from portal.accounts.models import User
+    from portal.commissions import services
+    from portal.core.audit import acting_as
+    from portal.core.models import utcnow
+    from portal.extensions import db
+    from portal.finance.models import BankAccount
+    from portal.negotiation.models import TermLine
+    from portal.results import psi
+    from portal.results.values import month_value
+
+    one, manager, finance = partners["one"], people["manager"], people["finance"]
+    admin = db.session.scalar(sa.select(User).where(User.email == PARTNER))
+    month = add_months(month_start(business_today()), -1)
+    agreement = make_agreement(one.prospect, status="countersigned", partner=one, pdf=b"%PDF-1.4\n%%EOF\n")
+    agreement.start_date, agreement.end_date = add_months(month, -6), None
+    for line, rate in ((reference_data["mobile"], "3.3500"), (reference_data["broadband"], "5.0000")):
+        agreement.term_sheet.lines.append(TermLine(product_line_id=line.id, commission_rate=Decimal(rate),
+                                                   monthly_target=Decimal("100000.00")))
+    db.session.add(BankAccount(partner_id=one.id, account_name=one.name, bank_name="中国工商银行",
+                               account_number="6222020200112233445", current=True, approved_by_id=manager.id,
+                               approved_at=utcnow()))
+    db.session.commit()
+    with acting_as(admin):
+        for line, sales, returns in (("mobile", "12030.00", "0"), ("broadband", "8888.88", "1234.57")):
+            psi.submit_report(one, outlet.id, reference_data[line].id, month_value(month),
+                              {"purchases": "1", "sales": "1", "sales_amount": sales, "returns_amount": returns,
+                               "closing_inventory": "0"}, admin)
+    db.session.commit()
+    with acting_as(manager):
+        statement = services.compute_statement(one, month, manager)
+        services.approve(statement, manager)
+    db.session.commit()
+    with acting_as(finance):
+        services.release(statement, finance, "ICBC-TRANSFER-7781")
+    db.session.commit()
+    return statement
+
+
+@pytest.fixture
+def released_statement(outlet_and_checklist, people, partners, reference_data, make_agreement, db):
+    from portal.partners.models import Outlet
+
+    outlet = db.session.scalar(sa.select(Outlet).where(Outlet.name == "Futian Store"))
+    statement = settle_last_month(people, partners, reference_data, make_agreement, outlet)
+    return {"id": statement.id, "number": statement.number, "month": statement.month,
+            "paid_on": statement.paid_on}
+
+
+def cells(row):
+    return [text.strip() for text in row.locator("td").all_inner_texts()]
+
+
 def click_and_wait(page, locator):
     with page.expect_navigation():
         locator.click()
@@ -72,7 +135,7 @@ def item_fieldset(form, text):
 
 
 def test_manager_inspects_partner_answers_with_a_photo_and_the_manager_closes_the_order(
-        outlet_and_checklist, new_context, sign_in, screens, db):
+        outlet_and_checklist, released_statement, new_context, sign_in, screens, db):
     axe = Axe()
     today = business_today()
     dialogs = []
@@ -202,3 +265,62 @@ def test_manager_inspects_partner_answers_with_a_photo_and_the_manager_closes_th
     open_menu(partner, "Organisation", "Inspections")
     assert partner.locator(".alert", has_text="awaits your answer").count() == 0
     screens(partner, "inspection-08-partner-closed")
+
+    # ---- the partner reads last month's commission statement and queries a line ---------------------------
+    number, month = released_statement["number"], format_skeleton("yMMMM", released_statement["month"], locale="en")
+    paid_on = format_date(released_statement["paid_on"], "medium", locale="en")
+    open_menu(partner, "Organisation", "Commission statements")
+    assert partner.locator("h1").inner_text() == "Commission statements"
+    assert cells(partner.locator("main tbody tr", has_text=number)) == [month, number, "Released", "¥785.72", paid_on]
+    click_and_wait(partner, partner.locator("main tbody").get_by_role("link", name=number))
+    assert partner.locator("h1").inner_text() == f"Commission statement {number}"
+    assert partner.locator("[data-total]").inner_text() == "¥785.72"
+    paid = partner.locator("section[aria-labelledby=paid-title] dl")
+    assert paid.locator("dd").all_inner_texts() == [paid_on, "ICBC-TRANSFER-7781", "中国工商银行 •••••••••••••••3445"]
+    sales = partner.locator("section[aria-labelledby=kind-sales] tbody tr")
+    assert [cells(row)[:4] for row in sales.all()] == [
+        [f"Mobile plans\n{month}", "¥12,030.00", "3.35%", "¥403.01"],
+        [f"Broadband\n{month}", "¥8,888.88", "5%", "¥444.44"]]
+    assert f"3.35% commission on ¥12,030.00 of Mobile plans sold in {month}." in cells(sales.first)[4]
+    clawback = partner.locator("section[aria-labelledby=kind-returns]")
+    returned = clawback.locator("tbody tr")
+    assert cells(returned)[:4] == [f"Broadband\n{month}", "¥1,234.57", "5%", "¥-61.73"]
+    assert clawback.locator("tfoot").inner_text().split() == ["Subtotal", "¥-61.73"]
+    no_axe_violations(partner, axe, "partner's statement")
+    screens(partner, "inspection-09-partner-statement-desktop")
+    phone = new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True).new_page()
+    sign_in(phone, PARTNER).goto(partner.url)
+    screens(phone, "inspection-10-partner-statement-phone")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # tables scroll inside their box
+    why = phone.locator("section[aria-labelledby=kind-returns] tbody td").last
+    assert why.bounding_box()["width"] >= 250  # the explanation keeps a readable width
+
+    returned.locator("summary", has_text="Raise a query on this line").click()
+    returned.get_by_label("Your question about this line").fill("We had no broadband returns of that size in Futian.")
+    click_and_wait(partner, returned.get_by_role("button", name="Send the query"))
+    sent = flash(partner, "Your query is sent as case ")
+    assert sent.count() == 1
+    case_number = re.search(r"CC-\d{4}-\d{4}", sent.inner_text()).group(0)
+    assert sent.inner_text().strip().endswith(f"Your query is sent as case {case_number}: your channel manager answers "
+                                              "it there.")
+    assert f"Queried case {case_number} (Open)" in returned.inner_text()
+    assert returned.locator("summary").count() == 0  # one query per line at a time
+    assert "Raise a query on this line" in sales.first.inner_text()
+    screens(partner, "inspection-11-partner-queried")
+
+    # ---- the manager is told and opens the case --------------------------------------------------------
+    click_and_wait(vendor, vendor.locator("#main-nav a[href='/notifications/']"))
+    assert (f"Case {case_number} opened: Query on commission statement {number}, line 3"
+            in vendor.locator("main").inner_text())
+    open_menu(vendor, "Partners", "Conflict cases")
+    row = vendor.locator("main tbody tr", has_text=case_number)
+    assert "Query on a commission statement" in row.inner_text() and "Partner One Trading" in row.inner_text()
+    assert "Open" in row.inner_text()
+    click_and_wait(vendor, row.get_by_role("link", name=case_number))
+    title = vendor.locator("h1").inner_text()
+    assert title.startswith(f"{case_number} · Query on commission statement {number}, line 3")
+    main = vendor.locator("main").inner_text()
+    assert "We had no broadband returns of that size in Futian." in main
+    assert f"Statement {number} ({released_statement['month']:%Y-%m}), line 3: Returned sales clawed back, ¥-61.73." \
+        in main
+    screens(vendor, "inspection-12-manager-case")
