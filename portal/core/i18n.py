@@ -91,7 +91,8 @@ def d(value, fmt="medium"):
 def money(value):
     if value is None:
         return ""
-    return "¥" + format_decimal(value, format="#,##0.00")
+    sign = "-" if value < 0 else ""  # -¥61.73, not ¥-61.73
+    return sign + "¥" + format_decimal(abs(value), format="#,##0.00")
 
 
 def register_template_helpers(app):

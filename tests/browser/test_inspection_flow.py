@@ -284,8 +284,8 @@ def test_manager_inspects_partner_answers_with_a_photo_and_the_manager_closes_th
     assert f"3.35% commission on ¥12,030.00 of Mobile plans sold in {month}." in cells(sales.first)[4]
     clawback = partner.locator("section[aria-labelledby=kind-returns]")
     returned = clawback.locator("tbody tr")
-    assert cells(returned)[:4] == [f"Broadband\n{month}", "¥1,234.57", "5%", "¥-61.73"]
-    assert clawback.locator("tfoot").inner_text().split() == ["Subtotal", "¥-61.73"]
+    assert cells(returned)[:4] == [f"Broadband\n{month}", "¥1,234.57", "5%", "-¥61.73"]
+    assert clawback.locator("tfoot").inner_text().split() == ["Subtotal", "-¥61.73"]
     no_axe_violations(partner, axe, "partner's statement")
     screens(partner, "inspection-09-partner-statement-desktop")
     phone = new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True).new_page()
@@ -321,6 +321,6 @@ def test_manager_inspects_partner_answers_with_a_photo_and_the_manager_closes_th
     assert title.startswith(f"{case_number} · Query on commission statement {number}, line 3")
     main = vendor.locator("main").inner_text()
     assert "We had no broadband returns of that size in Futian." in main
-    assert f"Statement {number} ({released_statement['month']:%Y-%m}), line 3: Returned sales clawed back, ¥-61.73." \
+    assert f"Statement {number} ({released_statement['month']:%Y-%m}), line 3: Returned sales clawed back, -¥61.73." \
         in main
     screens(vendor, "inspection-12-manager-case")

@@ -42,7 +42,7 @@ def test_the_statement_says_what_was_earned_why_and_how_it_was_paid(figures, com
     page = text(as_user(P1_ADMIN).get(f"/partner/commissions/{statement.id}"))
     assert "¥869.63" in page  # 890.13 − 20.50
     assert "3.35% commission on ¥12,030.00 of Mobile plans sold in" in page
-    assert "¥1,234.57 of Broadband sales were returned" in page and "taken back" in page and "¥-61.73" in page
+    assert "¥1,234.57 of Broadband sales were returned" in page and "taken back" in page and "-¥61.73" in page
     assert "Manual correction: Activation counted twice in Futian" in page
     assert "ICBC-TRANSFER-1" in page and "中国工商银行" in page and ACCOUNT_NUMBER[-4:] in page
     assert ACCOUNT_NUMBER not in page
