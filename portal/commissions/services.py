@@ -46,7 +46,7 @@ from portal.commissions.models import (
 )
 from portal.conflicts.services import open_case
 from portal.core.errors import DomainError, ValidationError
-from portal.core.i18n import add_months, business_month, business_today
+from portal.core.i18n import add_months, business_month, business_today, money
 from portal.core.models import utcnow
 from portal.core.permissions import PARTNER_ADMIN, can_view_partner, has_permission
 from portal.extensions import db
@@ -337,7 +337,7 @@ def release(statement, actor, payment_reference=None, paid_on=None, today=None):
 
 
 def _tell_partner(statement):
-    params = {"number": statement.number, "month": month_value(statement.month), "total": f"¥{statement.total:,.2f}"}
+    params = {"number": statement.number, "month": month_value(statement.month), "total": money(statement.total)}
     link = url_for("commissions.statement", statement_id=statement.id)
     for person in statement.partner.users:
         if person.role == PARTNER_ADMIN and person.active:
@@ -379,7 +379,7 @@ def raise_query(statement, line, text, actor):
         raise DomainError(_l("You already raised a query on this line: it is followed in case %(number)s.",
                              number=earlier.case.number))
     params = {"number": statement.number, "position": line.position, "month": month_value(statement.month),
-              "kind": lambda: str(LINE_KINDS.get(line.kind, line.kind)), "amount": f"¥{line.amount:,.2f}"}
+              "kind": lambda: str(LINE_KINDS.get(line.kind, line.kind)), "amount": money(line.amount)}
     title = " / ".join(_bilingual(_l("Query on commission statement %(number)s, line %(position)s"), **params))
     facts = "\n".join(_bilingual(_l("Statement %(number)s (%(month)s), line %(position)s: %(kind)s, %(amount)s."),
                                  **params))

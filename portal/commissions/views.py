@@ -17,10 +17,11 @@ from portal.commissions import calculation, queries, services
 from portal.commissions.forms import ActionForm, AdjustmentForm, ComputeForm, QueryForm, ReleaseForm, SendBackForm
 from portal.commissions.models import LINE_KINDS, STATEMENT_STATUSES
 from portal.core.errors import DomainError
-from portal.core.i18n import add_months, business_today, month_start
+from portal.core.i18n import add_months, business_today, money, month_start
 from portal.core.permissions import can_view_partner, has_permission, require
 from portal.core.spreadsheets import write_csv
 from portal.extensions import db
+from portal.finance.services import current_account
 from portal.partners.models import Partner
 from portal.partners.views import optional_url
 from portal.results.values import month_label, month_value
@@ -150,7 +151,8 @@ def _statement_page(statement, release_form=None, send_back_form=None, code=200)
         action_form=ActionForm(formdata=None), release_form=release_form or ReleaseForm(formdata=None),
         send_back_form=send_back_form or SendBackForm(formdata=None),
         partner_url=optional_url("partners_admin.partner", partner_id=statement.partner_id),
-        approved_by_me=statement.approved_by_id == current_user.id, today=business_today(), **PAGE_HELPERS,
+        approved_by_me=statement.approved_by_id == current_user.id, today=business_today(),
+        pay_to=current_account(statement.partner) if statement.status == "approved" else None, **PAGE_HELPERS,
     ), code
 
 
@@ -265,7 +267,7 @@ def add_adjustment():
         else:
             db.session.commit()
             flash(_("The correction of %(amount)s for %(partner)s is entered for %(month)s.",
-                    amount=f"¥{adjustment.amount:,.2f}", partner=adjustment.partner.name,
+                    amount=money(adjustment.amount), partner=adjustment.partner.name,
                     month=month_label(adjustment.month)), "success")
             return redirect(url_for(".adjustments"))
     return _adjustments_page(form, 400)

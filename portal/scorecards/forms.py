@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 
+from portal.partners.forms import _int_or_none
 from portal.scorecards.services import REASON_MAX
 
 NUMBER_INPUT = {"inputmode": "numeric", "autocomplete": "off"}
@@ -24,7 +25,7 @@ class RecomputeForm(FlaskForm):
 
 class ApplyTierForm(FlaskForm):
     month = HiddenField()
-    tier_id = SelectField(_l("New tier"), coerce=int, validators=[Required()], validate_choice=False)
+    tier_id = SelectField(_l("New tier"), coerce=_int_or_none, validators=[Required()], validate_choice=False)
     reason = TextAreaField(_l("Reason (the partner reads it)"), validators=[Required()],
                            render_kw={"rows": 3, "maxlength": REASON_MAX})
 

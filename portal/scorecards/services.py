@@ -5,8 +5,8 @@ THE RULES (every figure can be worked out by hand from what the scorecard page s
 A scorecard scores one partner's business month (Beijing time) with four components, each
 0–100 with two decimals (half up), or None when there is nothing to score:
 
-- **sales** = min(100, net sales ÷ target × 100). *Target* = the sum over all product lines of
-  the monthly targets in force (portal.results.targets.targets_for); *net sales* = the sum of
+- **sales** = net sales ÷ target × 100, within 0–100 (a month of more returns than sales
+  scores 0). *Target* = the sum over all product lines of the monthly targets in force (portal.results.targets.targets_for); *net sales* = the sum of
   the month's PSI totals (``PsiMonthTotal.net_sales``: sales − returns) over all product lines.
   None without any target row, or when the targets add up to 0.
 - **collection** = min(100, collected ÷ net sales × 100): the month's payment collections (回款,
@@ -104,10 +104,11 @@ def _round(value):
 
 
 def _capped_percent(part, whole):
-    """min(100, part ÷ whole × 100), two decimals half up; None when whole is not positive."""
+    """part ÷ whole × 100 kept within 0–100 (more returns than sales score 0, not less), two
+    decimals half up; None when whole is not positive."""
     if whole is None or whole <= 0:
         return None
-    return _round(min(HUNDRED, Decimal(part) * HUNDRED / Decimal(whole)))
+    return _round(max(ZERO, min(HUNDRED, Decimal(part) * HUNDRED / Decimal(whole))))
 
 
 def month_bounds(month):

@@ -18,12 +18,15 @@ The rules, decided here:
 * **Statement lines** (``subsidy_lines``): for the statement's month, a ``rent_subsidy`` line per
   outlet with something due. For every earlier month already settled — one with a *released*
   statement of the partner, or for which a released statement paid subsidy lines — each outlet
-  (closed ones too) is checked again: paid = the sum of its ``rent_subsidy`` and
-  ``subsidy_clawback`` lines for that source month in released statements; if what is due now
+  (closed ones too) is checked again: settled = the sum of its ``rent_subsidy`` and
+  ``subsidy_clawback`` lines for that source month on the partner's *other* statements
+  (released ones are paid; approved and draft ones will be — counting them stops a clawback or
+  a make-up from landing on two statements while the first awaits release); if what is due now
   is less (an outlet closed with a backdated closing date, a shorter lease), a
   ``subsidy_clawback`` line takes the difference back; if it is more (a lease accepted late), a
-  ``rent_subsidy`` line pays the difference, with that month as its source month. Only
-  released statements count as paid, so computing a draft again gives the same lines.
+  ``rent_subsidy`` line pays the difference, with that month as its source month. Only months
+  with a released statement are checked again, and the statement being computed is left out,
+  so computing a draft again gives the same lines.
 * **Lease proofs.** The partner's admin uploads, for one of its own open outlets, the lease
   (PDF, PNG or JPEG, checked by content, at most 10 MB, as bank proofs are), the landlord, the
   monthly rent (optional, ≥ 0) and the period it covers (start ≤ end, at most 20 years — the
@@ -31,9 +34,13 @@ The rules, decided here:
   none, the admins) is told. A manager who may see the partner, or an admin, accepts it or
   rejects it with a note the partner reads; the partner's admins are told either way. A
   decided proof is never changed: a new lease is a new upload.
+* **Termination.** Once the partner's termination (清退) is completed, its outlets are no longer
+  the vendor's: no day from the completion day on (Beijing time) is eligible.
 * **Closing an outlet** records the closing date (``set_closed_on``): not in the future, not
   before the opening date, and not moved once recorded (that would pay again what was clawed
-  back); reopening clears it, so the outlet counts as open again throughout.
+  back); reopening clears it, so the outlet counts as open again throughout — which is why an
+  outlet whose accepted lease covers a day it was closed (from the closing day to yesterday) is
+  not reopened: that would pay the subsidy for those days. It is added again as a new outlet.
 """
 import calendar
 from collections import defaultdict
@@ -49,8 +56,10 @@ from portal.agreements.queries import terms_in_force
 from portal.commissions.models import CommissionLine, CommissionStatement
 from portal.core import storage
 from portal.core.errors import DomainError, ValidationError
+from portal.core.i18n import business_zone
 from portal.core.models import utcnow
 from portal.core.permissions import ADMIN, MANAGER, PARTNER_ADMIN, can_manage_partner, can_view_partner, has_permission
+from portal.exits.models import Termination
 from portal.extensions import db
 from portal.finance.services import PROOF_KINDS, PROOF_MAX_BYTES
 from portal.notifications.services import MESSAGES, notify
@@ -100,10 +109,22 @@ def accepted_proofs(outlet_ids):
     return found
 
 
-def eligible_days(outlet, proofs, month):
-    """The days of ``month`` the outlet is open and covered by one of ``proofs`` (accepted ones)."""
+def partnership_ends(partner_id):
+    """The day (Beijing time) the partner's termination was completed, or None."""
+    completed = db.session.scalar(
+        sa.select(Termination.completed_at)
+        .where(Termination.partner_id == partner_id, Termination.status == "completed",
+               Termination.completed_at.is_not(None))
+        .order_by(Termination.completed_at).limit(1))
+    return completed.astimezone(business_zone()).date() if completed is not None else None
+
+
+def eligible_days(outlet, proofs, month, ends=None):
+    """The days of ``month`` the outlet is open and covered by one of ``proofs`` (accepted ones),
+    before ``ends`` (the end of the partnership) if given."""
     days = (month + timedelta(days=n) for n in range(days_in(month)))
-    return sum(1 for day in days if is_open_on(outlet, day) and any(p.starts_on <= day <= p.ends_on for p in proofs))
+    return sum(1 for day in days if (ends is None or day < ends) and is_open_on(outlet, day)
+               and any(p.starts_on <= day <= p.ends_on for p in proofs))
 
 
 def due(subsidy, days, month):
@@ -125,20 +146,26 @@ def released_subsidy_lines(partner_id):
                    CommissionLine.kind.in_(SUBSIDY_KINDS)))
 
 
-def _paid(partner_id, before):
-    """{(outlet id, source month): amount paid} by released statements, for months before ``before``."""
+def _settled(partner_id, month):
+    """{(outlet id, source month): amount} settled for months before ``month`` on the partner's
+    statements other than ``month``'s, whatever their status (see the rules)."""
     rows = db.session.execute(
-        released_subsidy_lines(partner_id).where(CommissionLine.source_month < before)
-        .with_only_columns(CommissionLine.outlet_id, CommissionLine.source_month, sa.func.sum(CommissionLine.amount))
+        sa.select(CommissionLine.outlet_id, CommissionLine.source_month, sa.func.sum(CommissionLine.amount))
+        .join(CommissionStatement, CommissionLine.statement_id == CommissionStatement.id)
+        .where(CommissionStatement.partner_id == partner_id, CommissionStatement.month != month,
+               CommissionLine.kind.in_(SUBSIDY_KINDS), CommissionLine.source_month < month)
         .group_by(CommissionLine.outlet_id, CommissionLine.source_month))
     return {(outlet_id, source): Decimal(total).quantize(CENT) for outlet_id, source, total in rows}
 
 
-def _settled_months(partner_id, before, paid):
+def _settled_months(partner_id, before):
+    """The months before ``before`` with a released statement, or paid by one."""
     released = db.session.scalars(sa.select(CommissionStatement.month).where(
         CommissionStatement.partner_id == partner_id, CommissionStatement.status == "released",
         CommissionStatement.month < before))
-    return sorted({m.replace(day=1) for m in released} | {source for _outlet, source in paid})
+    paid = db.session.scalars(released_subsidy_lines(partner_id).where(CommissionLine.source_month < before)
+                              .with_only_columns(CommissionLine.source_month).distinct())
+    return sorted({m.replace(day=1) for m in released} | set(paid))
 
 
 def _line(kind, outlet, month, subsidy, amount, days):
@@ -155,13 +182,13 @@ def subsidy_lines(partner, month):
     outlets = db.session.scalars(sa.select(Outlet).where(Outlet.partner_id == partner.id)
                                  .order_by(Outlet.name, Outlet.id)).all()
     proofs = accepted_proofs([o.id for o in outlets])
-    paid = _paid(partner.id, month)
+    settled, ends = _settled(partner.id, month), partnership_ends(partner.id)
     lines = []
-    for source in _settled_months(partner.id, month, paid) + [month]:
+    for source in _settled_months(partner.id, month) + [month]:
         subsidy = monthly_subsidy(partner.id, source)
         for outlet in outlets:
-            days = eligible_days(outlet, proofs[outlet.id], source) if subsidy else 0
-            difference = due(subsidy, days, source) - paid.get((outlet.id, source), Decimal("0.00"))
+            days = eligible_days(outlet, proofs[outlet.id], source, ends) if subsidy else 0
+            difference = due(subsidy, days, source) - settled.get((outlet.id, source), Decimal("0.00"))
             if difference > 0:
                 lines.append(_line("rent_subsidy", outlet, source, subsidy, difference, days))
             elif difference < 0:
@@ -321,6 +348,12 @@ def set_closed_on(outlet, closed_on, today):
     """Record the day ``outlet`` (still open) closed, or None as it reopens. The subsidy stops on
     that day, and a period already paid after it is clawed back on the next statement."""
     if closed_on is None:
+        gap = outlet.closed_on
+        if gap is not None and gap < today and any(p.starts_on < today and p.ends_on >= gap
+                                                   for p in accepted_proofs([outlet.id])[outlet.id]):
+            raise DomainError(_l("%(outlet)s was closed on %(day)s and its lease is accepted for a rent subsidy: "
+                                 "reopening it would pay the subsidy for the days it was closed. Add it again as a "
+                                 "new outlet.", outlet=outlet.name, day=gap.isoformat()))
         outlet.closed_on = None
         return outlet
     if not outlet.active:  # moving the date of a closed outlet would pay again what was clawed back

@@ -8,7 +8,9 @@ import sqlalchemy as sa
 
 from portal.commissions.models import CommissionAdjustment, CommissionStatement
 from portal.core.i18n import add_months, business_today
-from tests.commissions.conftest import ADMIN, EARLY, FINANCE, GD_MANAGER, LATE, MAIN, ZJ_MANAGER, text
+from portal.finance.models import BankAccount
+from tests.commissions.conftest import (ACCOUNT_NUMBER, ADMIN, EARLY, FINANCE, GD_MANAGER, LATE, MAIN, ZJ_MANAGER,
+                                       text)
 
 
 def adjustment_form(cast, **overrides):
@@ -169,3 +171,22 @@ def test_odd_query_strings_are_ignored_not_errors(figures, compute, as_user):
         assert manager.get(f"/commissions/?{query}").status_code == 200, query
         assert manager.get(f"/commissions/export.csv?{query}").status_code == 200, query
     assert manager.get("/commissions/99999999999").status_code == 404
+
+
+def test_the_release_form_shows_the_account_the_confirmation_speaks_of(figures, compute, cast, as_user, db):
+    from portal.commissions import services
+    from portal.core.audit import acting_as
+
+    statement = compute(MAIN)
+    with acting_as(cast["manager"]):
+        services.approve(statement, cast["manager"])
+    db.session.commit()
+    finance = as_user(FINANCE)
+    page = text(finance.get(f"/commissions/{statement.id}"))
+    assert "has no approved bank account" in page
+    db.session.add(BankAccount(partner_id=cast["one"].id, account_name=cast["one"].name, bank_name="中国工商银行",
+                               branch="深圳福田支行", account_number=ACCOUNT_NUMBER, current=True))
+    db.session.commit()
+    page = text(finance.get(f"/commissions/{statement.id}"))
+    assert "中国工商银行 · 深圳福田支行" in page and "3445" in page and ACCOUNT_NUMBER not in page
+    assert "I have checked the amount and the bank account" in page

@@ -170,3 +170,12 @@ def test_scorecard_pages_are_valid_html(people, partners, tiers, figures, case, 
                             capture_output=True, text=True, timeout=180)
     output = (result.stdout + result.stderr).replace(f"file:{tmp_path}/", "")
     assert result.returncode == 0, f"The Nu validator found errors:\n{output}"
+
+
+def test_a_tier_id_that_is_no_number_or_too_large_is_a_field_error_not_a_crash(partners, tiers, login):
+    manager = login(GD_MANAGER)
+    for tier_id in ("99999999999999999999999", "gold"):
+        response = manager.post(f"/scorecards/partners/{partners['one'].id}/tier",
+                                {"tier_id": tier_id, "reason": "Scored 70 in June.", "month": "2026-06"})
+        assert response.status_code == 400 and "Choose a tier in use." in text(response)
+    assert partners["one"].tier_id is None

@@ -189,3 +189,15 @@ def test_many_partners_are_computed_at_once_each_with_its_own_figures(partners, 
 
     assert {c.partner_id: c.sales_score for c in cards} == {partners["one"].id: Decimal("90.00"),
                                                             partners["two"].id: Decimal("25.00")}
+
+
+def test_a_month_of_more_returns_than_sales_scores_0_not_below(partners, tiers, figures, db):
+    """Target 1,000; sales 100 − returns 600 = −500 net: sales 0.00 (not −50.00, which would drag
+    the other components down); collection is not scored without positive net sales."""
+    figures.target("1000.00")
+    figures.psi("100.00", "600.00")
+    figures.collection("50.00")
+    card = services.compute_scorecard(partners["one"], JUNE)
+    db.session.commit()
+    assert (card.sales_score, card.collection_score, card.total) == (Decimal("0.00"), None, Decimal("0.00"))
+    assert card.details["net_sales"] == "-500.00"

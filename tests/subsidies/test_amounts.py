@@ -110,3 +110,36 @@ def test_each_outlet_has_its_own_lines(cast, lease, db, reference_data):
     lines = subsidy_lines(cast["one"], SEPTEMBER)
     assert [(l["outlet_id"], l["amount"]) for l in lines] == [(cast["futian"].id, Decimal("1500.00")),
                                                               (nanshan.id, Decimal("500.00"))]
+
+
+def test_a_clawback_awaiting_release_is_not_taken_back_again_on_the_next_statement(cast, lease, release, db):
+    lease(cast["futian"], date(2026, 1, 1), date(2027, 12, 31))
+    release(cast["one"], SEPTEMBER, subsidy_lines(cast["one"], SEPTEMBER))  # paid ¥1,500.00 for 30/30
+    cast["futian"].closed_on, cast["futian"].active = date(2026, 9, 19), False
+    db.session.commit()
+    october = subsidy_lines(cast["one"], OCTOBER)
+    assert amounts(october) == [("subsidy_clawback", SEPTEMBER, Decimal("-600.00"), "18/30")]
+    release(cast["one"], OCTOBER, october, status="approved")  # approved, finance has not released it yet
+    assert subsidy_lines(cast["one"], NOVEMBER) == []  # ¥600.00 is taken back once, not twice
+
+
+def test_a_late_lease_made_up_on_a_statement_awaiting_release_is_not_paid_twice(cast, lease, release):
+    release(cast["one"], SEPTEMBER, [])  # nothing: no lease yet
+    lease(cast["futian"], date(2026, 9, 10), date(2026, 10, 31))
+    october = subsidy_lines(cast["one"], OCTOBER)
+    release(cast["one"], OCTOBER, october, status="draft")
+    assert subsidy_lines(cast["one"], NOVEMBER) == []  # September's ¥1,050.00 is on October's statement
+
+
+def test_no_subsidy_from_the_day_the_partners_termination_is_completed(cast, lease, db):
+    from datetime import datetime, timezone
+
+    from portal.exits.models import Termination
+
+    lease(cast["futian"], date(2026, 1, 1), date(2027, 12, 31))
+    cast["one"].status = "terminated"
+    db.session.add(Termination(number="EX-2026-0001", partner_id=cast["one"].id, status="completed", reason="Exit",
+                               completed_at=datetime(2026, 9, 20, 16, 30, tzinfo=timezone.utc)))  # 21 Sep, Beijing
+    db.session.commit()
+    assert amounts(subsidy_lines(cast["one"], SEPTEMBER)) == [("rent_subsidy", SEPTEMBER, Decimal("1000.00"), "20/30")]
+    assert subsidy_lines(cast["one"], OCTOBER) == [] and subsidy_lines(cast["one"], NOVEMBER) == []

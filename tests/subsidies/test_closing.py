@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from portal.core.i18n import business_today
 from portal.subsidies.services import subsidy_lines
-from tests.subsidies.conftest import OCTOBER, P1_ADMIN, P1_STAFF, P2_ADMIN, SEPTEMBER, field_error, text
+from tests.subsidies.conftest import NOVEMBER, OCTOBER, P1_ADMIN, P1_STAFF, P2_ADMIN, SEPTEMBER, field_error, text
 
 
 def close_url(outlet):
@@ -67,3 +67,26 @@ def test_closing_with_a_backdated_date_claws_back_the_paid_days(cast, lease, rel
     lines = subsidy_lines(cast["one"], OCTOBER)
     assert [(l["kind"], l["source_month"], l["amount"], l["description"]) for l in lines] == [
         ("subsidy_clawback", SEPTEMBER, Decimal("-600.00"), "18/30")]
+
+
+def test_an_outlet_closed_with_an_accepted_lease_is_not_reopened_to_be_paid_for_the_days_it_was_closed(
+        cast, lease, release, as_user, db):
+    lease(cast["futian"], date(2026, 1, 1), date(2027, 12, 31))
+    release(cast["one"], SEPTEMBER, subsidy_lines(cast["one"], SEPTEMBER))
+    client = as_user(P1_ADMIN)
+    assert client.post(close_url(cast["futian"]), {"active": "0", "closed_on": "2026-09-19"}).status_code == 302
+    release(cast["one"], OCTOBER, subsidy_lines(cast["one"], OCTOBER))  # ¥600.00 taken back
+    assert client.post(close_url(cast["futian"]), {"active": "1"}).status_code == 302
+    assert "reopening it would pay the subsidy for the days it was closed" in text(client.get("/partner/outlets"))
+    db.session.refresh(cast["futian"])
+    assert (cast["futian"].active, cast["futian"].closed_on) == (False, date(2026, 9, 19))
+    assert subsidy_lines(cast["one"], NOVEMBER) == []  # the September days are not paid back
+
+
+def test_an_outlet_closed_today_by_mistake_can_be_reopened(cast, lease, as_user, db):
+    lease(cast["futian"], date(2026, 1, 1), date(2027, 12, 31))
+    client = as_user(P1_ADMIN)
+    assert client.post(close_url(cast["futian"]), {"active": "0"}).status_code == 302
+    assert client.post(close_url(cast["futian"]), {"active": "1"}).status_code == 302
+    db.session.refresh(cast["futian"])
+    assert (cast["futian"].active, cast["futian"].closed_on) == (True, None)
