@@ -71,6 +71,8 @@ _ACCOUNTS = {
                               "channel manager, Jiangsu and Hubei provinces (李强 Li Qiang; Chinese interface)"),
     "manager4@demo.example": ("Zhao Min", "manager", "en", ("SC-CD",),
                               "channel manager of one city only: Chengdu (the rest of Sichuan is uncovered)"),
+    "finance@demo.example": ("Sun Li", "finance", "en", (),
+                             "finance: releases the commission statements managers approved, for payment"),
     "applicant@demo.example": ("刘洋", "applicant", "zh_CN", (),
                                "applicant: 东莞市鑫达通讯器材有限公司, negotiating with manager@demo.example"),
     "partner@demo.example": ("黄志明", "applicant", "zh_CN", (),
@@ -464,13 +466,14 @@ def load_demo_data(only_if_empty=False):
         with _services_context():
             _signed_partners(ctx)
             _training(ctx)
-            from portal import demo_channel  # (here: it imports helpers of this module)
+            from portal import demo_channel, demo_money  # (here: they import helpers of this module)
 
             demo_channel.announcements(ctx)
             demo_channel.materials(ctx)
             demo_channel.results(ctx)
             demo_channel.cases(ctx)
             demo_channel.deals(ctx)
+            demo_money.money(ctx)
         _not_emailed(ctx)
     db.session.commit()
     return True

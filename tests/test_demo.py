@@ -717,7 +717,7 @@ def test_demo_results_dashboard_shows_this_month_and_the_trend(db, client):
     # The Ningbo partner falls behind this month; the Shenzhen partner is on track.
     assert [b.partner.name for b in data.behind] == [SECOND]
     outlets = db.session.scalar(sa.select(sa.func.count(sa.distinct(PsiEntry.outlet_id))))
-    assert outlets == 8  # 4 + 3 outlets, and the one in Dongguan
+    assert outlets == 9  # 4 + 3 outlets, the one in Dongguan, and the Ningbo store at Laowaitan (closed since)
     # The mid-year adjustment of a target, with its reason.
     adjustment = db.session.scalar(sa.select(PartnerTarget).where(PartnerTarget.source == "adjustment"))
     assert adjustment.reason and _agreement_start() < adjustment.effective_month < month
@@ -749,3 +749,194 @@ def test_demo_outlet_outside_the_territory_opened_a_case_that_was_ruled_and_clos
     assert outlet.name in case.title and case.created_at < case.ruled_at < case.closed_at
     client.login("partner@demo.example", DEMO_PASSWORD)
     assert client.get(f"/partner/cases/{case.id}").status_code == 200
+
+
+# ---- money, rent subsidies, inspections and scorecards -------------------------------------------------
+
+
+def _ended_months():
+    from portal.core.i18n import add_months
+
+    return [add_months(_agreement_start(), n) for n in range(6)]
+
+
+def _statements(db, email):
+    from portal.commissions.models import CommissionStatement
+
+    partner = _partner_of(db, email)
+    return {s.month: s for s in db.session.scalars(
+        sa.select(CommissionStatement).where(CommissionStatement.partner_id == partner.id))}
+
+
+def test_demo_has_a_commission_statement_for_each_ended_month_released_by_finance_not_its_approver(db, client):
+    from portal.core.i18n import add_months
+
+    load_demo_data()
+    months = _ended_months()
+    first, second = _statements(db, "partner@demo.example"), _statements(db, "partner2@demo.example")
+    for statements in (first, second):
+        assert sorted(statements) == months  # none for this month, which has not ended
+        assert all(s.total > 0 and s.total == sum(line.amount for line in s.lines) for s in statements.values())
+        for month in months[:-1]:  # five months released and paid
+            s = statements[month]
+            assert s.status == "released" and s.payment_reference and s.bank_account_id is not None
+            assert s.approved_by.role == "manager" and s.released_by.role == "finance"
+            assert s.approved_by_id != s.released_by_id and s.approved_at < s.released_at
+            assert add_months(month, 1) <= s.paid_on <= add_months(month, 1) + timedelta(days=19)
+    # The last month: work waiting for finance and for a manager.
+    assert first[months[-1]].status == "approved" and second[months[-1]].status == "draft"
+    lines = [line for statements in (first, second) for s in statements.values() for line in s.lines]
+    assert {"sales", "returns", "adjustment", "rent_subsidy", "subsidy_clawback"} <= {line.kind for line in lines}
+    assert all(line.amount < 0 for line in lines if line.kind in ("returns", "subsidy_clawback"))
+    adjustment = next(line for line in lines if line.kind == "adjustment")
+    assert adjustment.adjustment.reason and adjustment.description == adjustment.adjustment.reason
+    assert adjustment.statement.status == "released"
+
+    client.login("finance@demo.example", DEMO_PASSWORD)
+    html = client.get("/commissions/", query_string={"status": "approved"}).get_data(as_text=True)
+    assert first[months[-1]].number in html and second[months[-1]].number not in html
+    client.logout()
+    client.login("partner@demo.example", DEMO_PASSWORD)  # the partner reads why it was paid more
+    html = client.get(f"/partner/commissions/{adjustment.statement_id}").get_data(as_text=True)
+    assert adjustment.adjustment.reason in html
+    assert client.get(f"/partner/commissions/{second[months[0]].id}").status_code == 404
+
+
+def test_demo_partner_queried_a_clawback_line_and_a_case_opened(db, client):
+    from portal.commissions.models import CommissionQuery
+
+    load_demo_data()
+    query = db.session.scalar(sa.select(CommissionQuery))
+    assert query is not None and query.line.kind == "returns" and query.line.statement.status == "released"
+    case = query.case
+    assert (case.kind, case.origin, case.status) == ("commission_query", "commission_query", "open")
+    assert [p.partner.name for p in case.parties] == [FIRST] and case.manager.email == "manager@demo.example"
+    assert query.raised_by.email == "partner@demo.example" and case.due_on > case.created_at.date()
+    client.login("partner@demo.example", DEMO_PASSWORD)
+    assert case.number in client.get(f"/partner/commissions/{query.line.statement_id}").get_data(as_text=True)
+
+
+def test_demo_rent_subsidies_follow_the_lease_proofs_and_a_backdated_closing_claws_back(db, client):
+    from collections import Counter
+
+    from portal.commissions.models import CommissionLine
+    from portal.subsidies.models import LeaseProof
+
+    load_demo_data()
+    proofs = db.session.scalars(sa.select(LeaseProof)).all()
+    statuses = Counter(p.status for p in proofs)
+    assert statuses["pending"] == 1 and statuses["rejected"] == 1 and statuses["accepted"] >= 6, statuses
+    rejected = next(p for p in proofs if p.status == "rejected")
+    assert rejected.review_note and rejected.reviewed_by.role == "manager"
+    assert {p.partner.name for p in proofs if p.status == "accepted"} == {FIRST, SECOND}
+    # Each partner's terms give a subsidy per outlet, paid as lines of its statements.
+    for email in ("partner@demo.example", "partner2@demo.example"):
+        paid = [line for s in _statements(db, email).values() for line in s.lines if line.kind == "rent_subsidy"]
+        assert paid and all(line.outlet_id and line.base_amount > 0 for line in paid), email
+    # An outlet closed on a day its released statement had already paid: the rest is taken back.
+    clawback = db.session.scalar(sa.select(CommissionLine).where(CommissionLine.kind == "subsidy_clawback"))
+    outlet = clawback.outlet
+    assert not outlet.active and outlet.closed_on is not None
+    assert clawback.source_month == outlet.closed_on.replace(day=1) < clawback.statement.month
+    paid_then = db.session.scalars(sa.select(CommissionLine).where(
+        CommissionLine.outlet_id == outlet.id, CommissionLine.kind == "rent_subsidy",
+        CommissionLine.source_month == clawback.source_month)).all()
+    assert [line.statement.status for line in paid_then] == ["released"]
+    assert paid_then[0].statement.released_at < outlet.updated_at  # the closing was recorded after the payment
+    assert 0 < -clawback.amount < paid_then[0].amount
+
+    client.login("partner2@demo.example", DEMO_PASSWORD)
+    html = client.get("/partner/rent-subsidies/").get_data(as_text=True)
+    assert rejected.review_note in html and "Sanjiang Mobile Yinzhou Wanda" in html
+
+
+def test_demo_deposit_ledgers_balance(db, client):
+    from portal.partners import ledger
+
+    load_demo_data()
+    for email in ("partner@demo.example", "partner2@demo.example"):
+        account = _partner_of(db, email).deposit_account
+        totals = ledger.balances(account.id)
+        assert totals["due"] > 0, email  # the amount the terms set
+        assert totals["held"] == totals["paid"] - totals["deducted"] - totals["refunded"] >= 0, email
+        assert all(m.reference for m in account.movements if m.kind in ("paid", "refunded")), email
+    first = ledger.balances(_partner_of(db, "partner@demo.example").deposit_account.id)
+    assert (first["paid"], first["deducted"], first["held"]) == (Decimal("20000.00"), Decimal("2000.00"),
+                                                                 Decimal("18000.00"))
+
+
+def test_demo_payee_accounts_were_approved_by_the_managers_and_one_change_awaits(db, client):
+    from portal.finance.models import BankAccountChange
+    from portal.finance.services import current_account
+
+    load_demo_data()
+    for email in ("partner@demo.example", "partner2@demo.example"):
+        partner = _partner_of(db, email)
+        account = current_account(partner)
+        assert account is not None and account.approved_by_id == partner.manager_id, email
+        assert account.approved_at < partner.signed_at + timedelta(days=10)
+    pending = db.session.scalars(sa.select(BankAccountChange).where(BankAccountChange.status == "pending")).all()
+    assert len(pending) == 1 and pending[0].partner.name == SECOND and pending[0].proof_file_id
+    client.login("manager2@demo.example", DEMO_PASSWORD)
+    assert pending[0].bank_name in client.get("/bank-accounts/").get_data(as_text=True)
+
+
+def test_demo_outlets_were_inspected_every_month_and_orders_are_in_every_state(db, client):
+    from portal.inspections.models import Inspection, Rectification
+    from portal.inspections.services import is_overdue, reinspections_of
+
+    load_demo_data()
+    inspections = db.session.scalars(sa.select(Inspection).where(Inspection.rectification_id.is_(None))).all()
+    for month in _ended_months():
+        found = [i for i in inspections if i.inspected_on.replace(day=1) == month]
+        assert len(found) >= 2, month
+    assert {i.kind for i in inspections} == {"planned", "mystery"}
+    assert {i.partner.name for i in inspections} == {FIRST, SECOND}
+    assert all(i.notes and 0 < i.score <= i.max_score and len(i.scores) == 8 for i in inspections)
+    orders = db.session.scalars(sa.select(Rectification).order_by(Rectification.id)).all()
+    assert {o.status for o in orders} == {"open", "answered", "closed", "escalated"}
+    closed = [o for o in orders if o.status == "closed"]
+    assert len(closed) >= 2 and all(o.answer and o.photos for o in closed)
+    assert all(reinspections_of(o)[0].scores[0].passed for o in closed)
+    escalated = next(o for o in orders if o.status == "escalated")
+    assert not reinspections_of(escalated)[0].scores[0].passed and escalated.decision_note
+    overdue = [o for o in orders if is_overdue(o)]
+    assert len(overdue) == 1 and overdue[0].status == "open" and overdue[0].partner.name == SECOND
+    assert any(o.status == "open" and not is_overdue(o) for o in orders)  # not due yet
+
+    client.login("manager@demo.example", DEMO_PASSWORD)
+    inspection = next(i for i in inspections if i.partner.name == FIRST and i.photos)
+    html = client.get(f"/inspections/{inspection.id}").get_data(as_text=True)
+    assert inspection.number in html and inspection.notes in html
+    response = client.get(f"/inspections/{inspection.id}/photos/{inspection.photos[0].id}")
+    assert response.status_code == 200 and response.get_data().startswith(b"\x89PNG")
+    client.logout()
+    client.login("partner2@demo.example", DEMO_PASSWORD)
+    html = client.get("/partner/inspections/rectifications").get_data(as_text=True)
+    assert overdue[0].number in html and not any(o.number in html for o in orders if o.partner.name == FIRST)
+
+
+def test_demo_scorecards_cover_six_months_and_a_tier_changed_as_proposed(db, client):
+    from portal.reference.models import PartnerTier
+    from portal.scorecards.models import Scorecard, TierChange
+
+    load_demo_data()
+    minimums = {t.code: t.min_score for t in db.session.scalars(sa.select(PartnerTier))}
+    assert minimums == {"bronze": Decimal("0.00"), "silver": Decimal("60.00"), "gold": Decimal("80.00")}
+    cards = db.session.scalars(sa.select(Scorecard)).all()
+    for email in ("partner@demo.example", "partner2@demo.example"):
+        months = {c.month for c in cards if c.partner_id == _partner_of(db, email).id}
+        assert set(_ended_months()) <= months, email
+    assert all(c.total > 0 and c.inspection_score is not None for c in cards)
+    changes = db.session.scalars(sa.select(TierChange)).all()
+    assert len(changes) == 1
+    change = changes[0]
+    assert change.reason and change.scorecard.proposed_tier_id == change.to_tier_id != change.from_tier_id
+    assert change.partner.tier_id == change.to_tier_id and change.changed_by_id == change.partner.manager_id
+    # Later months propose other tiers again: a manager has proposals to look at.
+    assert any(c.proposed_tier_id not in (None, c.tier_id) for c in cards if c.month > change.scorecard.month)
+    user = next(u for u in change.partner.users if u.role == "partner_admin")
+    assert db.session.scalar(sa.select(sa.func.count(Notification.id)).where(
+        Notification.user_id == user.id, Notification.kind == "tier_changed")) == 1
+    client.login(user.email, DEMO_PASSWORD)
+    assert client.get("/partner/scorecard/").status_code == 200
