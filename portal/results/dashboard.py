@@ -15,6 +15,13 @@ kept by portal.results.psi from the PSI lines in the same transaction): about a 
 fewer rows than the lines. Only the outlet figures (key outlets, a partner's outlets) read the
 PSI lines, of the period shown.
 
+Even so, a whole network's figures take a few hundred milliseconds to add up (bench/dashboard.py),
+so the overview, the partner table and the key outlets of a user's scope are kept a short while
+in the process ("the figures cache", ``cached``) under the figures version
+(portal.results.models.FiguresVersion), which every commit that writes PSI lines, collections,
+targets, partners or outlets replaces: a page asked again is not added up again, and no page
+shows figures older than the last commit. Labels are not cached: they are in the user's language.
+
 Definitions (said on the pages too):
 
 - **Net sales** = ``sales_amount − returns_amount`` of the PSI lines of the month (Beijing time).
@@ -24,6 +31,9 @@ Definitions (said on the pages too):
 - **Progress** = net sales ÷ target, in per cent with one decimal (half up); none without target.
 - **Collected** = payment collections (回款) of the month; they are not split by product line.
 """
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -32,11 +42,14 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from portal.core.i18n import add_months
+from portal.core.permissions import MANAGER
 from portal.extensions import db
 from portal.partners.models import Outlet, Partner
 from portal.partners.queries import visible_partners
 from portal.reference.models import ChannelType, PartnerTier, ProductLine, Territory
-from portal.results.models import PartnerTarget, PaymentCollection, PsiEntry, PsiMonthTotal
+from portal.results.models import (
+    FIGURES_CHANGED, FiguresVersion, PartnerTarget, PaymentCollection, PsiEntry, PsiMonthTotal,
+)
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -168,7 +181,7 @@ def _id(args, name):
 # ---- figures ----------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class Figures:
     """Month-to-date (the chosen month) and year-to-date (January to the chosen month) sums."""
 
@@ -193,7 +206,7 @@ class Figures:
         return self
 
 
-@dataclass
+@dataclass(slots=True)
 class PartnerRow:
     id: int
     name: str
@@ -459,8 +472,14 @@ def _ids_or_none(user, filters):
 
 
 def partner_rows(user, filters, year_to_date=True):
-    """Every partner in the scope with its figures (one statement), sorted as ``filters.sort``.
-    Without ``year_to_date`` only the month is read (the year-to-date figures are None)."""
+    """Every partner in the scope with its figures (one statement, cached), sorted as
+    ``filters.sort``. Without ``year_to_date`` only the month is read (the year-to-date figures
+    are None)."""
+    filters = replace(filters, period="month")
+    return list(cached("rows", user, (filters, year_to_date), lambda: _partner_rows(user, filters, year_to_date)))
+
+
+def _partner_rows(user, filters, year_to_date):
     first = year_start(filters.month) if year_to_date else None
     rows = [_partner_row(r, year_to_date) for r in db.session.execute(_partner_branch(user, filters, first))]
     return sort_rows(rows, filters.sort)
@@ -612,24 +631,24 @@ class KeyOutlets:
         return percent(self.key_count, self.outlets)
 
 
-def key_outlets(user, filters, offset=0, limit=50, partner_ids=None):
+def key_outlets(user, filters, offset=0, limit=50):
     """One page of the key outlets (sorted by net sales, best first) with their PSI, for the
-    chosen month or year to date; one statement."""
+    chosen month or year to date; one statement (cached)."""
+    filters = replace(filters, sort="name")
+    return cached("outlets", user, (filters, offset, limit), lambda: _key_outlets(user, filters, offset, limit))
+
+
+def _key_outlets(user, filters, offset, limit):
     first = year_start(filters.month) if filters.period == "year" else filters.month
-    if partner_ids is None and not _unrestricted(user, filters):
-        partner_ids = scope(user, filters)
-    net = sa.func.sum(PsiEntry.sales_amount - PsiEntry.returns_amount)
-    in_month = PsiEntry.month == filters.month
-    per_outlet = sa.select(
-        PsiEntry.outlet_id, net.label("sales"), sa.func.sum(PsiEntry.purchases).label("purchases"),
-        sa.func.sum(PsiEntry.sales).label("units"),
-        sa.func.sum(sa.case((in_month, PsiEntry.closing_inventory))).label("closing_inventory"),
-    ).where(PsiEntry.month >= first, PsiEntry.month <= filters.month).group_by(PsiEntry.outlet_id)
+    partner_ids = None if _unrestricted(user, filters) else scope(user, filters)
+    lines = [PsiEntry.month >= first, PsiEntry.month <= filters.month]
     if partner_ids is not None:
-        per_outlet = per_outlet.where(PsiEntry.partner_id.in_(partner_ids))
+        lines.append(PsiEntry.partner_id.in_(partner_ids))
     if filters.product_line_id:
-        per_outlet = per_outlet.where(PsiEntry.product_line_id == filters.product_line_id)
-    per_outlet = per_outlet.subquery("per_outlet")
+        lines.append(PsiEntry.product_line_id == filters.product_line_id)
+    # Every outlet is ranked by its net sales alone; the other sums are made for the page only.
+    per_outlet = sa.select(PsiEntry.outlet_id, sa.func.sum(PsiEntry.sales_amount - PsiEntry.returns_amount)
+                           .label("sales")).where(*lines).group_by(PsiEntry.outlet_id).subquery("per_outlet")
     order = (per_outlet.c.sales.desc(), per_outlet.c.outlet_id)
     ranked = sa.select(
         per_outlet,
@@ -640,11 +659,16 @@ def key_outlets(user, filters, offset=0, limit=50, partner_ids=None):
     before = ranked.c.running - ranked.c.sales
     key = sa.select(ranked, sa.func.count().over().label("key_count")).where(
         ranked.c.sales > 0, before * KEY_SHARE[1] < ranked.c.total * KEY_SHARE[0]).subquery("key")
-    # The page is cut before the outlets' names are joined: thousands of key outlets, 50 names.
+    # The page is cut before the outlets' names and other sums are joined: thousands of key outlets, 50 shown.
     page = sa.select(key).order_by(key.c.sales.desc(), key.c.outlet_id).offset(offset).limit(limit).subquery("page")
+    in_month = PsiEntry.month == filters.month
     rows = db.session.execute(
-        sa.select(page, Outlet.name, Outlet.city_id, Outlet.partner_id, Partner.name.label("partner_name"))
-        .join(Outlet, Outlet.id == page.c.outlet_id).join(Partner, Partner.id == Outlet.partner_id)
+        sa.select(page, sa.func.sum(PsiEntry.purchases).label("purchases"), sa.func.sum(PsiEntry.sales).label("units"),
+                  sa.func.sum(sa.case((in_month, PsiEntry.closing_inventory))).label("closing_inventory"),
+                  Outlet.name, Outlet.city_id, Outlet.partner_id, Partner.name.label("partner_name"))
+        .select_from(sa.join(page, PsiEntry, sa.and_(PsiEntry.outlet_id == page.c.outlet_id, *lines))
+                     .join(Outlet, Outlet.id == page.c.outlet_id).join(Partner, Partner.id == Outlet.partner_id))
+        .group_by(*page.c, Outlet.id, Partner.id)
         .order_by(page.c.sales.desc(), page.c.outlet_id)
     ).all()
     if not rows:
@@ -688,12 +712,15 @@ class Labels:
 def labels():
     territories = db.session.scalars(sa.select(Territory).order_by(Territory.code)).all()
     by_id = {t.id: t.label for t in territories}
+    cities = {}
+    for t in territories:
+        if t.parent_id is not None and t.active:
+            cities.setdefault(t.parent_id, []).append(t.id)
     choices = []
-    provinces = [t for t in territories if t.level == "province" and t.active]
-    for province in provinces:
-        choices.append((province.id, province.label))
-        choices += [(t.id, f"— {t.label}") for t in territories
-                    if t.parent_id == province.id and t.active]
+    for province in territories:
+        if province.level == "province" and province.active:
+            choices.append((province.id, by_id[province.id]))
+            choices += [(city_id, f"— {by_id[city_id]}") for city_id in cities.get(province.id, ())]
 
     def items(model):
         found = db.session.scalars(sa.select(model).order_by(model.position, model.code)).all()
@@ -703,6 +730,73 @@ def labels():
     tiers, tier_items = items(PartnerTier)
     product_lines, line_items = items(ProductLine)
     return Labels(by_id, choices, channel_types, channel_items, tiers, tier_items, product_lines, line_items)
+
+
+# ---- the figures cache ------------------------------------------------------------------------
+
+
+CACHE_SECONDS = 60
+CACHE_ENTRIES = 16  # a whole network's partner rows are ~5 MB (5,000 partners)
+_MISSING = object()
+
+
+class FiguresCache:
+    """The figures of the last few scopes asked for, kept in this process for ``seconds`` at
+    most (least recently used first out), under the figures version they were computed with (see
+    ``cached``). Values are shared between requests: nothing may change them."""
+
+    def __init__(self, seconds=CACHE_SECONDS, entries=CACHE_ENTRIES):
+        self.seconds, self.entries = seconds, entries
+        self._items = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            expires, value = self._items.get(key, (0, _MISSING))
+            if expires < time.monotonic():
+                self._items.pop(key, None)
+                return _MISSING
+            self._items.move_to_end(key)
+            return value
+
+    def put(self, key, value):
+        with self._lock:
+            self._items[key] = (time.monotonic() + self.seconds, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.entries:
+                self._items.popitem(last=False)
+
+    def clear(self):
+        with self._lock:
+            self._items.clear()
+
+
+figures_cache = FiguresCache()
+
+
+def _scope_key(user):
+    """Everything visible_partners(user) depends on besides the partners' own rows."""
+    covered = tuple(sorted(user.covered_territory_ids())) if user.role == MANAGER else ()
+    return user.role, user.id, user.partner_id, covered
+
+
+def cached(name, user, key, compute):
+    """``compute()``, or what it returned for the same ``name``, ``key`` and user scope under
+    the current figures version (portal.results.models.FiguresVersion: every commit that writes
+    figures replaces it, so a cached value is never older than the last commit). A session with
+    figure changes not committed yet computes afresh and keeps nothing; so does a database where
+    no figure was ever written through the session (no version yet). One statement more than
+    ``compute()`` on a miss, all of its statements fewer on a hit."""
+    session = db.session()
+    token = session.scalar(sa.select(FiguresVersion.token).where(FiguresVersion.id == 1))  # flushes first
+    if token is None or session.info.get(FIGURES_CHANGED):
+        return compute()
+    full_key = (name, token, _scope_key(user), key)
+    value = figures_cache.get(full_key)
+    if value is _MISSING:
+        value = compute()
+        figures_cache.put(full_key, value)
+    return value
 
 
 # ---- the dashboard ----------------------------------------------------------------------------
@@ -722,20 +816,24 @@ class Dashboard:
 
 
 def dashboard(user, filters, today, threshold, names, outlets=10):
-    """Everything the overview page shows, in four statements: the groups and the trend, each
-    partner's month (for the partners falling behind), the best-selling outlets, and the labels
-    (given as ``names``)."""
-    rows = partner_rows(user, filters, year_to_date=False)
-    sums = overview(user, filters)
+    """Everything the overview page shows, in four statements (cached together): the groups and
+    the trend, each partner's month (for the partners falling behind), the best-selling outlets,
+    and the labels (given as ``names``: they are in the user's language, so never cached)."""
+    month_only = replace(filters, period="month")
     expected = expected_progress(filters.month, today)
+
+    def compute():
+        rows = _partner_rows(user, month_only, year_to_date=False)
+        behind = falling_behind(rows, expected, threshold) if filters.month <= today.replace(day=1) else []
+        return rows, overview(user, month_only), behind, _key_outlets(user, month_only, 0, outlets)
+
+    rows, sums, behind, top_outlets = cached("dashboard", user, (month_only, today, threshold, outlets), compute)
     return Dashboard(
-        filters=filters, rows=rows, totals=sums.totals,
+        filters=filters, rows=list(rows), totals=sums.totals,
         by_province=groups(rows, "province_id", sums.by_province, names.territories, _l("No province")),
         by_channel_type=groups(rows, "channel_type_id", sums.by_channel_type, names.channel_types,
                                _l("No channel type")),
-        trend=sums.trend, expected=expected,
-        behind=falling_behind(rows, expected, threshold) if filters.month <= today.replace(day=1) else [],
-        top_outlets=key_outlets(user, replace(filters, period="month"), limit=outlets),
+        trend=sums.trend, expected=expected, behind=list(behind), top_outlets=top_outlets,
     )
 
 

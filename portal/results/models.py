@@ -5,12 +5,15 @@ Months are calendar months in Beijing time (Asia/Shanghai), stored as the first 
 month (``month``), computed when a row is written: a sale at 00:30 on 1 November in Beijing
 belongs to November although it is still 31 October in UTC.
 """
+import secrets
 from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal.core.audit import Audited
 from portal.core.models import Money, UTCDateTime, utcnow
@@ -132,4 +135,63 @@ class PsiMonthTotal(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("partner_id", "product_line_id", "month", name="uq_psi_month_total_key"),
         sa.Index("ix_psi_month_total_month_partner", "month", "partner_id"),
+        sa.Index("ix_psi_month_total_partner_month", "partner_id", "month"),  # a manager's partners
     )
+
+
+class FiguresVersion(db.Model):
+    """One row whose random ``token`` is replaced by every transaction that writes what the results
+    dashboard shows (``FIGURE_TABLES``), in that transaction: the dashboard caches figures under
+    the token it read, so a cached figure is never older than the last commit.
+
+    Kept by the session events below: a flush or a bulk statement through the session that
+    touches one of those tables marks the session; its commit (``before_commit``, after the last
+    flush) writes a new token. A random token rather than a counter, so that a database emptied
+    and filled again (the tests) never hands out a token already used. Rows written around the
+    session (COPY, raw connections) are not seen: call ``new_figures_version`` afterwards."""
+
+    __tablename__ = "figures_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    token: Mapped[str] = mapped_column(sa.String(32))
+
+
+FIGURE_TABLES = frozenset({"psi_entry", "psi_month_total", "payment_collection", "partner_target", "partner", "outlet"})
+FIGURES_CHANGED = "results.figures_changed"  # a key of Session.info
+
+
+def new_figures_version(session):
+    """Replace the token (inserting the row the first time), in the session's transaction."""
+    table = FiguresVersion.__table__
+    token = secrets.token_hex(16)
+    dialect = postgresql if session.connection().dialect.name == "postgresql" else sqlite
+    session.execute(dialect.insert(table).values(id=1, token=token)
+                    .on_conflict_do_update(index_elements=[table.c.id], set_={"token": token}))
+
+
+@event.listens_for(Session, "after_flush")
+def _note_flushed_figures(session, flush_context):
+    if any(getattr(type(obj), "__tablename__", None) in FIGURE_TABLES
+           for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info[FIGURES_CHANGED] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_statement_figures(state):
+    if (state.is_insert or state.is_update or state.is_delete) and state.statement.table.name in FIGURE_TABLES:
+        state.session.info[FIGURES_CHANGED] = True
+
+
+@event.listens_for(Session, "before_commit")
+def _replace_figures_version(session):
+    if session.get_nested_transaction() is not None:  # a savepoint: the outer commit decides
+        return
+    session.flush()  # before_commit comes before the commit's own flush
+    if session.info.pop(FIGURES_CHANGED, False):
+        new_figures_version(session)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_figure_changes(session, transaction):
+    if transaction.parent is None:  # committed (with a new version), rolled back or closed
+        session.info.pop(FIGURES_CHANGED, None)

@@ -18,7 +18,9 @@ dashboard reads) follow the lines: whenever PSI lines are inserted, changed or d
 the session, the flush recomputes the totals of the (partner, product line, month) keys it
 touched from ``psi_entry``, in the same transaction (``_keep_totals``), so they cannot drift.
 Rows written around the session (bulk ``INSERT``, ``COPY``, raw SQL) must call
-``refresh_totals`` or ``rebuild_totals`` (``flask rebuild-psi-totals``) afterwards.
+``refresh_totals`` or ``rebuild_totals`` (``flask rebuild-psi-totals``) afterwards; as they write
+through the session, their commit also renews the version the dashboard caches its figures under
+(portal.results.models.FiguresVersion).
 """
 import re
 import unicodedata
