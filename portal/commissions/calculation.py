@@ -24,6 +24,14 @@ The rules:
 * **Manual corrections**: each CommissionAdjustment of the partner for the month becomes an
   ``adjustment`` line with its amount, product line and reason.
 * **Rent subsidies** (房补): the lines portal.subsidies.services.subsidy_lines returns, as they are.
+* **Carried forward**: a released statement whose total is below zero paid nothing; its total is
+  owed by the partner and is carried, once, to a later statement: for each earlier month whose
+  released statement totals less than zero, its total is compared with what was already carried
+  from it (the ``carried_forward`` lines with that source month on the partner's *other*
+  statements, whatever their status, as for late reports), and a difference becomes a
+  ``carried_forward`` line (source month = that month, description = that statement's number).
+  A statement released before the partner's termination was completed is not carried: the
+  completion took what it owed from the deposit (portal.exits.services.complete).
 * The statement's **total** is the sum of its lines.
 * **The statement** (portal.commissions.services): one per partner and month, numbered
   ``CS-YYYYMM-NNNN`` (NNNN: the partner's number), computed only once the month is over (Beijing
@@ -41,6 +49,7 @@ from flask_babel import gettext as _
 from portal.agreements.queries import terms_in_force
 from portal.commissions.models import CommissionAdjustment, CommissionLine, CommissionStatement
 from portal.core.i18n import money
+from portal.exits.models import Termination
 from portal.extensions import db
 from portal.reference.models import ProductLine
 from portal.results.models import PsiMonthTotal
@@ -133,14 +142,52 @@ def adjustment_lines(partner_id, month):
             for a in adjustments]
 
 
+def termination_completed_at(partner_id):
+    return db.session.scalar(sa.select(sa.func.min(Termination.completed_at))
+                             .where(Termination.partner_id == partner_id, Termination.status == "completed"))
+
+
+def settled_at_termination(statement):
+    """Whether the balance of ``statement`` (released) was settled by the partner's termination
+    rather than carried forward."""
+    completed = termination_completed_at(statement.partner_id)
+    return completed is not None and statement.released_at is not None and statement.released_at <= completed
+
+
+def carried_lines(partner_id, month, statement_id=None):
+    """A ``carried_forward`` line per earlier released statement below zero whose total is not
+    carried yet (see the rules)."""
+    negative = (sa.select(CommissionStatement)
+                .where(CommissionStatement.partner_id == partner_id, CommissionStatement.status == "released",
+                       CommissionStatement.month < month, CommissionStatement.total < 0)
+                .order_by(CommissionStatement.month))
+    completed = termination_completed_at(partner_id)
+    if completed is not None:
+        negative = negative.where(CommissionStatement.released_at > completed)
+    statements = db.session.scalars(negative).all()
+    if not statements:
+        return []
+    query = (sa.select(CommissionLine.source_month, sa.func.sum(CommissionLine.amount))
+             .join(CommissionStatement, CommissionStatement.id == CommissionLine.statement_id)
+             .where(CommissionStatement.partner_id == partner_id, CommissionLine.kind == "carried_forward")
+             .group_by(CommissionLine.source_month))
+    if statement_id is not None:
+        query = query.where(CommissionStatement.id != statement_id)
+    carried = {source: Decimal(total).quantize(CENT) for source, total in db.session.execute(query)}
+    return [_line("carried_forward", s.month, s.total - carried.get(s.month, ZERO), description=s.number)
+            for s in statements if s.total != carried.get(s.month, ZERO)]
+
+
 def statement_lines(partner, month, statement_id=None):
     """Every line of ``partner``'s statement for ``month`` (first day of a business month), as
     dicts of CommissionLine values, in order: sales and returns, late reports, adjustments, rent
-    subsidies. ``statement_id`` is the statement being computed (left out of what was settled)."""
+    subsidies, balances carried forward. ``statement_id`` is the statement being computed (left
+    out of what was settled and carried)."""
     from portal.subsidies.services import subsidy_lines
 
     return [*sales_lines(partner.id, month), *late_report_lines(partner.id, month, statement_id),
-            *adjustment_lines(partner.id, month), *(dict(line) for line in subsidy_lines(partner, month))]
+            *adjustment_lines(partner.id, month), *(dict(line) for line in subsidy_lines(partner, month)),
+            *carried_lines(partner.id, month, statement_id)]
 
 
 def has_terms(partner, month):
@@ -190,4 +237,8 @@ def explain(line):
         return _("Rent subsidy of outlet %(outlet)s for %(month)s paid for days it was not due: taken back "
                  "(%(days)s).", outlet=outlet or "—", month=month_label(line.source_month),
                  days=line.description or "—")
+    if line.kind == "carried_forward":
+        return _("Statement %(number)s for %(month)s came to less than zero, so nothing was paid on it: the "
+                 "%(amount)s it owes is taken from this statement.", number=line.description or "—",
+                 month=month_label(line.source_month), amount=money(-line.amount))
     return line.description or ""

@@ -26,6 +26,15 @@ def id_or_none(value):
     return value if 0 < value < 2**31 else None
 
 
+def id_blank_or_text(value):
+    """An id, None for the empty choice, or the text sent when it is no id (the service refuses
+    it on the field rather than taking it for "none")."""
+    if value is None or str(value).strip() == "":
+        return None
+    parsed = id_or_none(value)
+    return parsed if parsed is not None else str(value)[:100]
+
+
 MONTH_INPUT = {"placeholder": "YYYY-MM", "autocomplete": "off"}
 
 
@@ -52,7 +61,7 @@ class ReleaseForm(FlaskForm):
 class AdjustmentForm(FlaskForm):
     partner_id = SelectField(_l("Partner"), coerce=id_or_none, validate_choice=False, validators=[Required()])
     month = StringField(_l("Month of the statement"), validators=[Required()], render_kw=MONTH_INPUT)
-    product_line_id = SelectField(_l("Product line (optional)"), coerce=id_or_none, validate_choice=False)
+    product_line_id = SelectField(_l("Product line (optional)"), coerce=id_blank_or_text, validate_choice=False)
     amount = StringField(_l("Amount (CNY)"), validators=[Required()], render_kw={"autocomplete": "off"})
     reason = TextAreaField(_l("Reason (the partner reads it)"), validators=[Required()], render_kw={"rows": 2})
 

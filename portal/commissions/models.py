@@ -32,6 +32,7 @@ LINE_KINDS = {
     "adjustment": _l("Manual correction"),
     "rent_subsidy": _l("Rent subsidy (房补)"),
     "subsidy_clawback": _l("Rent subsidy clawed back"),
+    "carried_forward": _l("Balance carried from the previous statement"),
 }
 
 

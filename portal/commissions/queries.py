@@ -14,6 +14,7 @@ from portal.commissions.models import (
 )
 from portal.core.permissions import has_permission
 from portal.extensions import db
+from portal.finance.models import BankAccount
 from portal.partners.models import Partner
 from portal.partners.queries import visible_partners
 from portal.reference.models import ProductLine
@@ -126,6 +127,16 @@ def statements_by_adjustment(adjustment_ids):
     rows = db.session.execute(sa.select(CommissionLine.adjustment_id, S).join(S, S.id == CommissionLine.statement_id)
                               .where(CommissionLine.adjustment_id.in_(adjustment_ids))).all()
     return {adjustment_id: statement for adjustment_id, statement in rows}
+
+
+def current_accounts(partner_ids):
+    """{partner id: its current bank account} (portal.finance.services.current_account, for many)."""
+    if not partner_ids:
+        return {}
+    accounts = db.session.scalars(sa.select(BankAccount).where(BankAccount.partner_id.in_(partner_ids),
+                                                               BankAccount.current.is_(True))
+                                  .order_by(BankAccount.id)).all()
+    return {account.partner_id: account for account in accounts}  # the latest wins, as in current_account
 
 
 # ---- partner side --------------------------------------------------------------------------------

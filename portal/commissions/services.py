@@ -12,7 +12,8 @@ The rules of the flow, decided here:
   that has ended (Beijing time) is computed. Computing rebuilds a draft's lines (deleted and
   created again) and its total; an approved or released statement is never recomputed. Computing
   a month for all the partners a manager may see creates statements only for partners with terms
-  in force or with lines.
+  in force or with lines, and none for a terminated partner for a month after the one in which
+  its termination was completed (it keeps its earlier months).
 * **Approve** (a manager who may see the partner, or an admin): draft → approved, refused if the
   figures changed since the draft was computed (compute it again first). An approved statement
   may be **sent back** to draft with a reason, unless the partner has raised a query on it.
@@ -20,10 +21,12 @@ The rules of the flow, decided here:
   A statement that pays something needs the bank transfer's reference, the payment date (not in
   the future, not before the month ended) and the partner's current approved bank account,
   which is recorded on it. A statement of zero or less pays nothing: it is released without a
-  transfer (what the partner owes is settled outside it). The partner's admins are told.
+  transfer, and a total below zero is carried to the partner's next statement (a
+  ``carried_forward`` line, see portal.commissions.calculation). The partner's admins are told.
 * **Released is final**: nothing changes it again (see portal.commissions.guard). A correction
   is an **adjustment** (a signed amount with a reason) for a month whose statement is not yet
-  approved or released; adding one recomputes that month's draft, if there is one.
+  approved or released, from the partner's first month (``first_month``) up to the current
+  business month; adding one recomputes that month's draft, if there is one.
 * **Queries**: a partner's admin questions a line of its approved or released statement; this
   opens a conflict case (kind and origin ``commission_query``) for the partner's manager. One
   query per line at a time (a new one once the earlier case is closed).
@@ -40,15 +43,17 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from portal.agreements.models import Agreement
 from portal.commissions import calculation
 from portal.commissions.models import (
     LINE_KINDS, CommissionAdjustment, CommissionLine, CommissionQuery, CommissionStatement,
 )
 from portal.conflicts.services import open_case
 from portal.core.errors import DomainError, ValidationError
-from portal.core.i18n import add_months, business_month, business_today, money
+from portal.core.i18n import add_months, business_month, business_today, money, month_start
 from portal.core.models import utcnow
 from portal.core.permissions import PARTNER_ADMIN, can_view_partner, has_permission
+from portal.exits.models import Termination
 from portal.extensions import db
 from portal.finance.services import current_account
 from portal.notifications.services import MESSAGES, notify
@@ -115,6 +120,46 @@ def clean_month(value, field="month", ended=True, now=None):
     return month
 
 
+def first_month(partner):
+    """The partner's first business month: that of the earliest start of its agreements that can
+    be in force (countersigned, or superseded since), else that of its signing; None when the
+    portal knows neither."""
+    start = db.session.scalar(sa.select(sa.func.min(Agreement.start_date)).where(
+        Agreement.partner_id == partner.id, Agreement.status.in_(("countersigned", "superseded"))))
+    if start is not None:
+        return month_start(start)
+    return business_month(partner.signed_at) if partner.signed_at is not None else None
+
+
+def months_without_statement(partner, until, now=None):
+    """The ended months from the partner's first month up to ``until``'s month (the last ended
+    month if that is earlier) that would have a statement — terms in force, or a correction —
+    and have none yet, oldest first."""
+    first = first_month(partner)
+    if first is None:
+        return []
+    last = min(month_start(until), add_months(business_month(now or utcnow()), -1))
+    have = set(db.session.scalars(sa.select(CommissionStatement.month)
+                                  .where(CommissionStatement.partner_id == partner.id)))
+    corrected = set(db.session.scalars(sa.select(CommissionAdjustment.month)
+                                       .where(CommissionAdjustment.partner_id == partner.id)))
+    months, month = [], first
+    while month <= last:
+        if month not in have and (month in corrected or calculation.has_terms(partner, month)):
+            months.append(month)
+        month = add_months(month, 1)
+    return months
+
+
+def terminated_after(partner):
+    """The business month in which the partner's termination was completed, if it is terminated."""
+    if partner.status != "terminated":
+        return None
+    completed = db.session.scalar(sa.select(sa.func.min(Termination.completed_at)).where(
+        Termination.partner_id == partner.id, Termination.status == "completed"))
+    return business_month(completed) if completed is not None else None
+
+
 def statement_number(partner_id, month):
     return f"CS-{month.year:04d}{month.month:02d}-{partner_id:04d}"
 
@@ -167,6 +212,9 @@ def compute_month(month, actor, partner=None, now=None):
         candidates = db.session.scalars(visible_partners(actor).order_by(Partner.name, Partner.id)).all()
     computed, final = [], []
     for candidate in candidates:
+        ended = terminated_after(candidate)
+        if ended is not None and month > ended:
+            continue
         existing = _find(candidate.id, month)
         if existing is not None and existing.status != "draft":
             final.append(existing)
@@ -218,6 +266,11 @@ def add_adjustment(data, actor, now=None):
         month = clean_month(data.get("month"), ended=False, now=now)
     except DomainError as error:
         errors["month"], month = [error.message], None
+    first = first_month(partner) if partner is not None else None
+    if month is not None and first is not None and month < first:
+        errors["month"] = [_l("%(partner)s's first month is %(first)s: enter a month from then up to the current one.",
+                              partner=partner.name, first=month_value(first))]
+        month = None
     product_line_id = data.get("product_line_id")
     if product_line_id is not None:
         line = db.session.get(ProductLine, product_line_id) if isinstance(product_line_id, int) else None

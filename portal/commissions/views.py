@@ -14,7 +14,9 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from portal.commissions import calculation, queries, services
-from portal.commissions.forms import ActionForm, AdjustmentForm, ComputeForm, QueryForm, ReleaseForm, SendBackForm
+from portal.commissions.forms import (
+    ActionForm, AdjustmentForm, ComputeForm, QueryForm, ReleaseForm, SendBackForm, id_or_none,
+)
 from portal.commissions.models import LINE_KINDS, STATEMENT_STATUSES
 from portal.core.errors import DomainError
 from portal.core.i18n import add_months, business_today, money, month_start
@@ -24,7 +26,7 @@ from portal.extensions import db
 from portal.finance.services import current_account
 from portal.partners.models import Partner
 from portal.partners.views import optional_url
-from portal.results.values import month_label, month_value
+from portal.results.values import BadValue, month_label, month_value, parse_month
 
 bp = Blueprint("commissions", __name__, url_prefix="/partner/commissions")
 admin_bp = Blueprint("commissions_admin", __name__, url_prefix="/commissions")
@@ -64,14 +66,23 @@ def _grouped(statement):
 
 
 PAGE_HELPERS = {"explain": calculation.explain, "percent": calculation.percent, "month_label": month_label,
-                "open_query": services.open_query, "statuses": STATEMENT_STATUSES}
+                "open_query": services.open_query, "statuses": STATEMENT_STATUSES,
+                "settled_at_termination": calculation.settled_at_termination}
 
 
 # ==== vendor side ======================================================================================
 
 
 def _compute_form(form=None):
-    form = form or ComputeForm(formdata=None, month=month_value(_last_month()))
+    """The compute form; a link may choose its month and partner (``?compute=YYYY-MM&partner=id``,
+    as the termination page's list of months not yet computed does)."""
+    if form is None:
+        try:
+            month = parse_month(request.args["compute"]) if request.args.get("compute") else None
+        except BadValue:
+            month = None
+        form = ComputeForm(formdata=None, month=month_value(month or _last_month()),
+                           partner_id=id_or_none(request.args.get("partner")))
     form.partner_id.choices = [("", _("All my partners"))] + [(id_, name) for id_, name in
                                                              queries.partner_choices(current_user)]
     return form
@@ -97,18 +108,25 @@ def statements():
 @admin_bp.route("/export.csv")
 @require("commissions.view")
 def export():
-    """The filtered list for the payment run."""
+    """The filtered list for the payment run: the account a statement was paid into, or, while it
+    awaits release, the partner's current approved account. Those who release payments
+    (commissions.release) read the full account number; others only its last four digits."""
     filters = queries.list_filters(request.args)
     headers = [_("Statement"), _("Partner"), _("Unified social credit code"), _("Month"), _("Status"),
                _("Total (CNY)"), _("Approved by"), _("Approved at"), _("Released by"), _("Paid on"),
-               _("Bank transfer reference"), _("Bank"), _("Account number")]
+               _("Bank transfer reference"), _("Bank"), _("Branch"), _("Account name"), _("Account number")]
+    statements = db.session.scalars(queries.statements(current_user, filters)).all()
+    pay_to = queries.current_accounts({s.partner_id for s in statements if s.status == "approved"})
+    full = has_permission(current_user, "commissions.release")
     rows = []
-    for s in db.session.scalars(queries.statements(current_user, filters)):
-        account = s.bank_account
+    for s in statements:
+        account = s.bank_account or (pay_to.get(s.partner_id) if s.status == "approved" else None)
+        number = (account.account_number if full else account.masked_number) if account else None
         rows.append([s.number, s.partner.name, s.partner.credit_code, month_value(s.month), str(s.status_label),
                      s.total, s.approved_by.name if s.approved_by else None, s.approved_at,
                      s.released_by.name if s.released_by else None, s.paid_on, s.payment_reference,
-                     account.bank_name if account else None, account.masked_number if account else None])
+                     account.bank_name if account else None, account.branch if account else None,
+                     account.account_name if account else None, number])
     name = f"commission-statements-{month_value(filters['month']) or 'all'}.csv"
     response = send_file(BytesIO(write_csv(headers, rows)), mimetype="text/csv", as_attachment=True,
                          download_name=name, max_age=0)
@@ -146,13 +164,14 @@ def compute():
 
 
 def _statement_page(statement, release_form=None, send_back_form=None, code=200):
+    releases = statement.status == "approved" and has_permission(current_user, "commissions.release")
     return render_template(
         "commissions/statement.html", statement=statement, groups=_grouped(statement),
         action_form=ActionForm(formdata=None), release_form=release_form or ReleaseForm(formdata=None),
         send_back_form=send_back_form or SendBackForm(formdata=None),
         partner_url=optional_url("partners_admin.partner", partner_id=statement.partner_id),
         approved_by_me=statement.approved_by_id == current_user.id, today=business_today(),
-        pay_to=current_account(statement.partner) if statement.status == "approved" else None, **PAGE_HELPERS,
+        pay_to=current_account(statement.partner) if releases else None, **PAGE_HELPERS,
     ), code
 
 

@@ -14,27 +14,40 @@ The rules, decided here:
   characters); ``effective_on`` (the day the agreement ends) defaults to today (Beijing time)
   and may lie at most a year before or after it. The termination may name a conflict case of
   the partner whose ruling recommended terminating it (``recommend_termination``, the partner
-  being the ruling's target). Numbered EX-YYYY-NNNN by year. The partner's admins are told.
+  being the ruling's target). Numbered EX-YYYY-NNNN by year (two started at the same moment
+  take the next numbers in turn). The partner's admins are told, with the reason.
   **The partner stays active while its affairs are settled**: its users still sign in, answer
   rectification orders, report material usage and so on.
 * **Open items** (``open_items``): material requests not in a final state (final: rejected,
-  cancelled, closed), commission statements not released, rectification orders still open or
-  answered (closed and escalated orders are final: nothing more can be done on them), conflict
-  cases with the partner as a party and not closed, deal registrations awaiting a decision
-  (submitted, held), lease proofs awaiting review, bank account changes awaiting approval.
-* **Complete.** Refused, with the list, while any item is open. A confirmation is required. If
-  the deposit account holds a balance (paid − deducted − refunded), exactly that balance is
+  cancelled, closed), commission months not computed yet (every ended month from the partner's
+  first month up to the month of ``effective_on`` that would have a statement and has none:
+  portal.commissions.services.months_without_statement), commission statements not released,
+  rectification orders still open or answered (closed and escalated orders are final: nothing
+  more can be done on them), conflict cases with the partner as a party and not closed, deal
+  registrations awaiting a decision (submitted, held), lease proofs awaiting review, bank
+  account changes awaiting approval.
+* **Complete.** Refused, with the list, while any item is open. A confirmation is required.
+  What the partner owes on commissions — the total of its latest released statement when it is
+  below zero, which would otherwise be carried to its next statement — is first *deducted* from
+  the balance the deposit holds (paid − deducted − refunded), at most that balance (the movement's
+  reference is the statement's number, its note names the statement and the termination); what
+  the deposit does not cover remains owed and the page says so. What is left of the balance is
   refunded through the ledger with the bank reference of the transfer (required then; the
   termination number is the movement's note) and the movement is linked to the termination;
-  nothing held, no refund and no reference. Then the partner becomes *terminated* and every one
-  of its users is deactivated (they can no longer sign in, and their open sessions end: the
-  user loader refuses an inactive user). An in-app notice would never be read, so the partner's
-  admins and its address for payment notices get an e-mail instead. Nothing is deleted: the
-  partner, its people, agreements, ledgers, requests and cases stay for audit.
+  nothing left, no refund and no reference (``settlement`` shows the arithmetic beforehand). The
+  agreements of the partner end on ``effective_on`` (their ``end_date``, when it is empty or
+  later; never before the end of a month that already has a commission statement, so that the
+  statements settled keep their terms), so that no commission or rent subsidy accrues after it.
+  Then the partner becomes *terminated* and every one of its users is deactivated (they can no
+  longer sign in, and their open sessions end: the user loader refuses an inactive user). An
+  in-app notice would never be read, so the partner's admins and its address for payment
+  notices get an e-mail instead. Nothing is deleted: the partner, its people, agreements,
+  ledgers, requests and cases stay for audit.
 * **Cancel.** While started, with a reason (kept as the termination's note); the partner's
   admins are told. The partner's status does not change.
 """
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -44,10 +57,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from portal.accounts import services as accounts
+from portal.agreements.models import Agreement
+from portal.commissions import services as commissions
 from portal.commissions.models import CommissionStatement
 from portal.conflicts.models import CaseParty, ConflictCase
 from portal.core.errors import DomainError, ValidationError
-from portal.core.i18n import business_today, money
+from portal.core.i18n import add_months, business_today, money
 from portal.core.models import utcnow
 from portal.core.permissions import PARTNER_ADMIN, can_view_partner, has_permission
 from portal.deals.models import DealRegistration
@@ -59,14 +74,15 @@ from portal.inspections.models import Rectification
 from portal.materials.models import MaterialRequest
 from portal.notifications.services import MESSAGES, notify, send_mail
 from portal.partners import ledger
-from portal.partners.models import Partner
+from portal.partners.models import DepositMovement, Partner
 from portal.partners.views import optional_url
+from portal.results.values import month_label, month_value
 from portal.subsidies.models import LeaseProof
 
 MESSAGES.update({
-    "termination_started": _l("Your partnership is being terminated (%(number)s), effective %(due_on)s. Open requests, "
-                              "statements and cases are being settled first; the credit deposit still held will "
-                              "then be refunded. Your channel manager will contact you."),
+    "termination_started": _l("Your partnership is being terminated (%(number)s), effective %(due_on)s. Reason: "
+                              "%(reason)s. Open requests, statements and cases are being settled first; the credit "
+                              "deposit still held will then be refunded. Your channel manager will contact you."),
     "termination_cancelled": _l("The termination of your partnership (%(number)s) has been cancelled: %(reason)s"),
 })
 
@@ -153,13 +169,29 @@ def _groups(pid):
     )
 
 
-def open_items(partner):
+def _uncomputed(partner, until):
+    """The group of the commission months not computed yet, each linked to the compute form."""
+    def link(month):
+        return optional_url("commissions_admin.statements", compute=month_value(month), partner=partner.id,
+                            _anchor="compute-title")
+
+    months = commissions.months_without_statement(partner, until or business_today())
+    return OpenGroup("commission_months", _l("Commission months not yet computed"),
+                     _l("Compute each month's statement, then approve and release it."),
+                     link(months[0]) if months else None,
+                     [OpenRow(month_label(m), month_value(m), _l("Not computed"), link(m)) for m in months])
+
+
+def open_items(partner, until=None):
     """What must be settled before the partner can be terminated: a group per kind (each one
-    query), with its rows, their links and a link to the manager's list filtered to the partner."""
+    query), with its rows, their links and a link to the manager's list filtered to the partner.
+    ``until`` is the day the agreement ends (today if not given): the commission months up to
+    its month must be computed."""
     groups = []
     for key, title, hint, query, list_endpoint, row in _groups(partner.id):
         groups.append(OpenGroup(key, title, hint, optional_url(list_endpoint, partner=partner.id),
                                 [row(item) for item in db.session.scalars(query)]))
+    groups.insert(1, _uncomputed(partner, until))
     return groups
 
 
@@ -188,6 +220,49 @@ def deposit_totals(partner):
     """The deposit balances (see ledger.balances), or None if the partner has no deposit account."""
     account = partner.deposit_account
     return ledger.balances(account.id) if account is not None else None
+
+
+@dataclass
+class Settlement:
+    """The deposit at completion: held − owed on ``statement`` (its total below zero) = refund."""
+    held: Decimal
+    statement: CommissionStatement | None
+    owed: Decimal
+
+    @property
+    def deducted(self):
+        return min(self.owed, max(self.held, Decimal("0.00")))
+
+    @property
+    def refund(self):
+        return max(self.held, Decimal("0.00")) - self.deducted
+
+    @property
+    def remaining(self):
+        return self.owed - self.deducted
+
+
+def settlement(partner):
+    """What completing the termination would deduct and refund now (see the rules)."""
+    account = partner.deposit_account
+    held = ledger.balances(account.id)["held"] if account is not None else Decimal("0.00")
+    latest = db.session.scalar(
+        sa.select(CommissionStatement).where(CommissionStatement.partner_id == partner.id,
+                                             CommissionStatement.status == "released")
+        .order_by(CommissionStatement.month.desc()).limit(1))
+    if latest is None or latest.total >= 0:
+        return Settlement(held, None, Decimal("0.00"))
+    return Settlement(held, latest, -latest.total)
+
+
+def deduction_of(termination):
+    """The deposit movement that took what the partner owed on commissions at completion, or None."""
+    account = termination.partner.deposit_account
+    if account is None or termination.status != "completed":
+        return None
+    return db.session.scalar(sa.select(DepositMovement).where(
+        DepositMovement.account_id == account.id, DepositMovement.kind == "deducted",
+        DepositMovement.note.like(f"% · {termination.number}")).limit(1))
 
 
 def next_number(today=None):
@@ -265,12 +340,20 @@ def start(partner, actor, reason, effective_on=None, case_id=None, today=None):
             errors["case_id"] = [_l("Choose a case whose ruling recommended terminating this partner.")]
     if errors:
         raise ValidationError(errors)
-    termination = Termination(number=next_number(today), partner_id=partner.id, status="started", reason=reason,
-                              effective_on=effective_on, case_id=case.id if case else None, started_by_id=actor.id)
-    db.session.add(termination)
-    db.session.flush()
-    _tell_admins(partner, "termination_started", {"number": termination.number,
-                                                  "due_on": effective_on.isoformat()})
+    termination = Termination(partner_id=partner.id, status="started", reason=reason, effective_on=effective_on,
+                              case_id=case.id if case else None, started_by_id=actor.id)
+    for attempt in range(5):  # another partner's termination started at the same moment took the number
+        termination.number = next_number(today)
+        try:
+            with db.session.begin_nested():
+                db.session.add(termination)
+                db.session.flush()
+            break
+        except sa.exc.IntegrityError:
+            if attempt == 4:
+                raise
+    _tell_admins(partner, "termination_started", {"number": termination.number, "due_on": effective_on.isoformat(),
+                                                  "reason": reason})
     return termination
 
 
@@ -283,27 +366,32 @@ def complete(termination, actor, reference=None, confirmed=False):
     if termination.status != "started":
         raise DomainError(_l("This termination is “%(status)s”: it can no longer be completed.",
                              status=termination.status_label))
-    groups = [group for group in open_items(partner) if group.count]
+    groups = [group for group in open_items(partner, termination.effective_on) if group.count]
     if groups:
         raise DomainError(_l("The termination cannot be completed while items are open: %(items)s.",
                              items="; ".join(f"{group.title}: {group.count}" for group in groups)))
     account = partner.deposit_account
     if account is not None:
         ledger.lock_account(account.id)
-    held = ledger.balances(account.id)["held"] if account is not None else Decimal("0.00")
+    money_left = settlement(partner)
     errors = {}
     reference = (reference or "").strip()
-    if held > 0:
+    if money_left.refund > 0:
         reference = _text(reference, "reference", _l("Enter the bank reference of the refund transfer."),
                           REFERENCE_MAX, errors)
     if not confirmed:
         errors["confirm"] = [_l("Tick the box to confirm the termination.")]
     if errors:
         raise ValidationError(errors)
-    if held > 0:
-        termination.refund_movement_id = ledger.record_movement(account, "refunded", held, actor, reference=reference,
-                                                                note=termination.number).id
-    _email_partner(partner, termination, held, reference if held > 0 else None)
+    if money_left.deducted > 0:
+        number = money_left.statement.number
+        ledger.record_movement(account, "deducted", money_left.deducted, actor, reference=number,
+                               note=f"{number} · {termination.number}")
+    if money_left.refund > 0:
+        termination.refund_movement_id = ledger.record_movement(
+            account, "refunded", money_left.refund, actor, reference=reference, note=termination.number).id
+    _end_agreements(partner, termination.effective_on or business_today())
+    _email_partner(partner, termination, money_left, reference if money_left.refund > 0 else None)
     partner.status = "terminated"
     for person in partner.users:
         if person.active:
@@ -312,6 +400,18 @@ def complete(termination, actor, reference=None, confirmed=False):
     termination.completed_by_id = actor.id
     termination.completed_at = utcnow()
     return termination
+
+
+def _end_agreements(partner, effective_on):
+    """The partner's agreements end on ``effective_on``, but not before the end of the latest month
+    that has a commission statement (see the rules)."""
+    latest = db.session.scalar(sa.select(sa.func.max(CommissionStatement.month))
+                               .where(CommissionStatement.partner_id == partner.id))
+    end = max(effective_on, add_months(latest, 1) - timedelta(days=1)) if latest is not None else effective_on
+    for agreement in db.session.scalars(sa.select(Agreement).where(
+            Agreement.partner_id == partner.id, Agreement.status.in_(("countersigned", "superseded")),
+            sa.or_(Agreement.end_date.is_(None), Agreement.end_date > end))):
+        agreement.end_date = end
 
 
 def cancel(termination, actor, reason):
@@ -334,7 +434,7 @@ def cancel(termination, actor, reason):
     return termination
 
 
-def _email_partner(partner, termination, refunded, reference):
+def _email_partner(partner, termination, money_left, reference):
     """Tell the partner's admins and its address for payment notices, in the first admin's
     language (else Chinese): they will not sign in again to read a notification."""
     admins = [u for u in partner.users if u.role == PARTNER_ADMIN and u.active]
@@ -348,7 +448,7 @@ def _email_partner(partner, termination, refunded, reference):
     with force_locale(locale):
         subject = str(_l("[Partner Portal] The partnership of %(partner)s has ended", partner=partner.name))
         body = render_template("exits/email_completed.txt", partner=partner, termination=termination,
-                               refunded=money(refunded) if refunded > 0 else None, reference=reference,
-                               manager=partner.manager)
+                               refunded=money(money_left.refund) if money_left.refund > 0 else None,
+                               reference=reference, settlement=money_left, money=money, manager=partner.manager)
     for address in addresses:
         send_mail(address, subject, body)

@@ -94,10 +94,12 @@ def new():
 
 def _detail(termination, complete_form=None, cancel_form=None, code=200):
     partner = termination.partner
-    groups = services.open_items(partner) if termination.status == "started" else None
+    started = termination.status == "started"
+    groups = services.open_items(partner, termination.effective_on) if started else None
     return render_template(
         "exits/termination.html", termination=termination, partner=partner, groups=groups,
         open_count=services.open_count(groups) if groups is not None else 0, totals=services.deposit_totals(partner),
+        settlement=services.settlement(partner) if started else None, deduction=services.deduction_of(termination),
         complete_form=complete_form or CompleteForm(formdata=None),
         cancel_form=cancel_form or CancelForm(formdata=None),
         partner_url=optional_url("partners_admin.partner", partner_id=partner.id),
@@ -125,11 +127,16 @@ def complete(termination_id):
             termination = queries.get_visible(termination_id, current_user)
         else:
             db.session.commit()
-            refund = termination.refund_movement
-            flash(_("%(partner)s is terminated: its users can no longer sign in.", partner=termination.partner.name)
-                  + " " + (_("The refund of %(amount)s is recorded (bank reference %(reference)s).",
-                             amount=money(refund.amount), reference=refund.reference) if refund
-                           else _("No deposit was held: nothing to refund.")), "success")
+            refund, deduction = termination.refund_movement, services.deduction_of(termination)
+            messages = [_("%(partner)s is terminated: its users can no longer sign in.",
+                          partner=termination.partner.name)]
+            if deduction is not None:
+                messages.append(_("%(amount)s owed on commission statement %(number)s is deducted from the deposit.",
+                                  amount=money(deduction.amount), number=deduction.reference))
+            messages.append(_("The refund of %(amount)s is recorded (bank reference %(reference)s).",
+                              amount=money(refund.amount), reference=refund.reference) if refund
+                            else _("Nothing is left on the deposit to refund."))
+            flash(" ".join(messages), "success")
             return redirect(url_for(".termination", termination_id=termination.id))
     return _detail(termination, complete_form=form, code=400)
 

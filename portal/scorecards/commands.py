@@ -1,6 +1,7 @@
 """`flask compute-scorecards`: compute (or recompute) the month's scorecards of every active
 partner, e.g. nightly from cron, and early in a month with ``--month`` for the month just
-finished (its last PSI reports and collections come in after it ends)."""
+finished (its last PSI reports and collections come in after it ends). Older months are final
+(portal.scorecards.services.check_month)."""
 import click
 from flask.cli import with_appcontext
 
@@ -8,7 +9,7 @@ from portal.extensions import db
 
 
 @click.command("compute-scorecards")
-@click.option("--month", "month_text", metavar="YYYY-MM", help="The month to score (default: the current month).")
+@click.option("--month", "month_text", metavar="YYYY-MM", help="The month to score: the current month (the default) or the one before.")
 @with_appcontext
 def compute_scorecards(month_text):
     """Compute the scorecards of every active partner for a month (safe to run again)."""

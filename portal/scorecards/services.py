@@ -46,7 +46,10 @@ active tier with the lowest ``min_score`` above its total, and the points it lac
 
 Weights and points per item are admin settings (``SETTING_NAMES``); the ones used are kept in
 the scorecard's details, so that a scorecard keeps its meaning when the settings change. A
-scorecard is computed (and recomputed: one row per partner and month) by ``compute_scorecards``.
+scorecard is computed (and recomputed: one row per partner and month) by ``compute_scorecards``,
+for the current business month or the one before it only (``check_month``): its last PSI reports
+and collections come in early the next month; older months are frozen, so that the scorecard a
+tier change was based on stays as it was when the manager read it.
 """
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
@@ -262,15 +265,19 @@ def _cases(ids, start, end):
 
 def compute_scorecards(partners, month, now=None):
     """Compute (or recompute) the scorecard of each of ``partners`` for ``month`` (a first-of-month
-    date), in a fixed number of queries whatever their number. Returns the Scorecard rows; the
-    caller commits."""
+    date: the business month of ``now`` or the one before, see ``check_month``), in a fixed number
+    of queries whatever their number. Returns the Scorecard rows; the caller commits."""
+    now = now or utcnow()
+    check_month(month, now.astimezone(business_zone()).date())
     partners = sorted(partners, key=lambda p: p.id)
     if not partners:
         return []
     ids = [p.id for p in partners]
-    # One computation at a time per partner (two recomputes at once would both insert the row).
-    db.session.execute(sa.select(Partner.id).where(Partner.id.in_(ids)).order_by(Partner.id).with_for_update())
-    now = now or utcnow()
+    # One computation at a time per partner (two recomputes at once would both insert the row);
+    # FOR NO KEY UPDATE, as the commissions do, so that rows referring to the partners (PSI
+    # reports, collections) can still be added meanwhile.
+    db.session.execute(sa.select(Partner.id).where(Partner.id.in_(ids)).order_by(Partner.id)
+                       .with_for_update(key_share=True))
     start, end = month_bounds(month)
     weights_used, points_used = weights(), points()
     targets = {}
@@ -333,10 +340,13 @@ def compute_scorecard(partner, month, now=None):
 
 
 def check_month(month, today=None):
-    """A month may be computed up to the current business month, not later."""
-    today = today or business_today()
-    if month > today.replace(day=1):
+    """A month may be computed if it is the current business month or the one before it."""
+    current = (today or business_today()).replace(day=1)
+    if month > current:
         raise DomainError(_l("A month that has not started yet cannot be scored."), field="month")
+    if month < add_months(current, -1):
+        raise DomainError(_l("The scorecards of %(month)s are final: only the current month and the one before it "
+                             "can be computed again.", month=month_value(month)), field="month")
 
 
 # ---- reading a scorecard ------------------------------------------------------------------------

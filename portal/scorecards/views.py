@@ -62,9 +62,17 @@ def _refused(error, form=None):
             flash(str(text), "danger")
 
 
+def _recomputable(month):
+    try:
+        services.check_month(month)
+    except DomainError:
+        return False
+    return True
+
+
 def _labels(month):
     return {"month": month, "month_value": month_value(month), "month_label": month_label(month),
-            "components": services.COMPONENTS}
+            "components": services.COMPONENTS, "recomputable": _recomputable(month)}
 
 
 # ==== partner side =====================================================================================

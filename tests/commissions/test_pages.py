@@ -36,7 +36,8 @@ def test_the_list_filters_totals_and_exports_what_the_reader_may_see(figures, co
     rows = list(csv.reader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))
     assert rows[0][:6] == ["Statement", "Partner", "Unified social credit code", "Month", "Status", "Total (CNY)"]
     assert len(rows) == 2 and rows[1][5] == "67.00" and rows[1][10] == "ICBC-TRANSFER-1"
-    assert rows[1][12].endswith("3445") and "6222020200112233445" not in rows[1][12]
+    assert rows[0][11:] == ["Bank", "Branch", "Account name", "Account number"]
+    assert rows[1][14].endswith("3445") and ACCOUNT_NUMBER not in rows[1][14]  # a manager reads it masked
     # The Zhejiang manager sees none of Partner One's; finance sees all, without the compute form.
     statement = db.session.scalar(sa.select(CommissionStatement).where(CommissionStatement.month == MAIN))
     other = as_user(ZJ_MANAGER)
@@ -127,9 +128,12 @@ def test_commission_pages_are_valid_html(figures, compute, settle, as_user, db, 
 
     java = shutil.which("java")
     assert java is not None, "Java is needed for the Nu HTML validator (make test installs it)"
-    released = settle(EARLY)
+    vendor = as_user(GD_MANAGER)
+    vendor.post("/commissions/adjustments", adjustment_form(figures, month=EARLY.isoformat()[:7], amount="-100"))
+    released = settle(EARLY)  # −33.00: nothing to pay, carried to MAIN
     draft = compute(MAIN)
-    vendor, finance, partner = as_user(GD_MANAGER), as_user(FINANCE), as_user(P1_ADMIN)
+    assert released.total < 0 and draft.lines[-1].kind == "carried_forward"
+    finance, partner = as_user(FINANCE), as_user(P1_ADMIN)
     pages = {
         "list": vendor.get("/commissions/"),
         "list-empty": vendor.get("/commissions/?q=nobody"),
@@ -140,6 +144,7 @@ def test_commission_pages_are_valid_html(figures, compute, settle, as_user, db, 
         "adjustment-errors": vendor.post("/commissions/adjustments", {"partner_id": "", "month": "x", "amount": "a"}),
         "partner-list-empty": as_user(P2_ADMIN).get("/partner/commissions/"),
         "partner-list": partner.get("/partner/commissions/"),
+        "partner-released": partner.get(f"/partner/commissions/{released.id}"),
         "partner-query-errors": partner.post(
             f"/partner/commissions/{released.id}/lines/{released.lines[0].id}/query", {"text": ""}),
     }
@@ -188,5 +193,76 @@ def test_the_release_form_shows_the_account_the_confirmation_speaks_of(figures, 
                                branch="深圳福田支行", account_number=ACCOUNT_NUMBER, current=True))
     db.session.commit()
     page = text(finance.get(f"/commissions/{statement.id}"))
-    assert "中国工商银行 · 深圳福田支行" in page and "3445" in page and ACCOUNT_NUMBER not in page
-    assert "I have checked the amount and the bank account" in page
+    assert "中国工商银行 · 深圳福田支行" in page and "I have checked the amount and the bank account" in page
+    assert f"<dd class=\"col-sm-8 font-monospace text-break\" data-account-number>{ACCOUNT_NUMBER}</dd>" in page
+
+
+def _approved(cast, compute, db):
+    from portal.commissions import services
+    from portal.core.audit import acting_as
+
+    statement = compute(MAIN)
+    with acting_as(cast["manager"]):
+        services.approve(statement, cast["manager"])
+    db.session.commit()
+    return statement
+
+
+def test_who_releases_payments_reads_the_full_account_number_others_only_its_end(figures, compute, bank_account,
+                                                                               as_user, db):
+    """Finance must be able to make the transfer: the release form and the export for the payment
+    run give it the payee's whole account; a manager still reads only its last four digits."""
+    statement = _approved(figures, compute, db)
+    page = text(as_user(FINANCE).get(f"/commissions/{statement.id}"))
+    assert ACCOUNT_NUMBER in page and "Partner One Trading" in page
+    assert ACCOUNT_NUMBER not in text(as_user(GD_MANAGER).get(f"/commissions/{statement.id}"))
+    exports = {}
+    for email in (FINANCE, ADMIN, GD_MANAGER):
+        export = as_user(email).get("/commissions/export.csv?status=approved")
+        exports[email] = list(csv.reader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))
+    for email in (FINANCE, ADMIN):  # the approved statement: the account it is to be paid into
+        assert exports[email][1][11:] == ["中国工商银行", "", "Partner One Trading", ACCOUNT_NUMBER]
+    assert exports[GD_MANAGER][1][11:] == ["中国工商银行", "", "Partner One Trading", "•" * 15 + "3445"]
+
+
+def test_finance_sees_no_link_to_a_page_it_may_not_open(figures, compute, as_user, db):
+    statement = _approved(figures, compute, db)
+    partner = as_user("p1.admin@test.example")
+    partner.post(f"/partner/commissions/{statement.id}/lines/{statement.lines[0].id}/query", {"text": "Which outlets?"})
+    finance, manager = as_user(FINANCE), as_user(GD_MANAGER)
+    url = f"/commissions/{statement.id}"
+    finance_page, manager_page = text(finance.get(url)), text(manager.get(url))
+    partner_link = f'href="/partners/{figures["one"].id}"'
+    assert partner_link in manager_page and "Open the partner page" in manager_page
+    assert partner_link not in finance_page and "Open the partner page" not in finance_page
+    assert finance.get(f"/partners/{figures['one'].id}").status_code == 403
+    case_link = 'href="/cases/'
+    assert case_link in manager_page and case_link not in finance_page and "Queried" in finance_page
+
+
+def test_a_correction_is_only_for_a_month_of_the_partnership_and_a_product_line_that_exists(figures, as_user, db):
+    first = add_months(EARLY, -9)  # the fixture's agreement starts then
+    manager = as_user(GD_MANAGER)
+    before = manager.post("/commissions/adjustments",
+                          adjustment_form(figures, month=add_months(first, -1).isoformat()[:7]))
+    assert before.status_code == 400
+    assert f"Partner One Trading's first month is {first.isoformat()[:7]}: enter a month from then up to the current " \
+           "one." in text(before)
+    for value in ("mobile", "12abc", "99999999999"):
+        wrong = manager.post("/commissions/adjustments", adjustment_form(figures, product_line_id=value))
+        assert wrong.status_code == 400 and "Choose a product line, or none." in text(wrong), value
+    assert db.session.scalar(sa.select(sa.func.count(CommissionAdjustment.id))) == 0
+    done = manager.post("/commissions/adjustments", adjustment_form(figures, month=first.isoformat()[:7]))
+    assert done.status_code == 302
+    assert db.session.scalar(sa.select(CommissionAdjustment.month)) == first
+
+
+def test_a_link_may_choose_the_month_and_partner_to_compute(figures, as_user):
+    """The termination page links each month not computed yet to the compute form, filled in."""
+    manager = as_user(GD_MANAGER)
+    page = text(manager.get(f"/commissions/?compute={EARLY.isoformat()[:7]}&partner={figures['one'].id}"))
+    assert f'id="month" name="month" placeholder="YYYY-MM" required type="text" value="{EARLY.isoformat()[:7]}"' in page
+    assert f'<option selected value="{figures["one"].id}">Partner One Trading</option>' in page
+    page = text(manager.get("/commissions/?compute=garbage&partner=x"))  # ignored: last month, all partners
+    assert f'required type="text" value="{LATE.isoformat()[:7]}"' in page
+    assert '<option selected value="">All my partners</option>' in page

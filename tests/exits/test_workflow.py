@@ -112,15 +112,16 @@ def test_a_termination_may_name_the_case_whose_ruling_recommended_it(start, logi
 
 def test_open_items_are_listed_per_kind_with_links_for_the_manager(start, login, cast, open_items_of_each_kind, db):
     groups = {g.key: g for g in services.open_items(cast["one"])}
-    assert set(groups) == {"material_requests", "commission_statements", "rectifications", "cases", "deals",
-                           "lease_proofs", "bank_changes"}
+    assert set(groups) == {"material_requests", "commission_months", "commission_statements", "rectifications",
+                           "cases", "deals", "lease_proofs", "bank_changes"}
+    assert groups.pop("commission_months").count == 0  # no agreement: no month to compute
     assert all(g.count == 1 for g in groups.values())
     assert groups["deals"].rows[0].label == "DR-2026-0001"
     assert groups["deals"].url.endswith(f"/deals/?partner={cast['one'].id}")
     assert groups["cases"].rows[0].url.endswith(f"/cases/{open_items_of_each_kind['cases'].id}")
     termination = start()
     page = text(login(GD_MANAGER).get(f"/terminations/{termination.id}"))
-    assert "7 item(s) still open" in page
+    assert "7 items are still open." in page
     for number in ("MR-2026-0001", "CS-202601-0001", open_items_of_each_kind["rectifications"].number,
                    open_items_of_each_kind["cases"].number, "DR-2026-0001", "Futian Store", "•••••••••••••••3445"):
         assert number in page
@@ -132,12 +133,12 @@ def test_settled_items_are_ticked(start, login, cast, open_items_of_each_kind, s
     termination = start()
     settle({k: v for k, v in open_items_of_each_kind.items() if k != "deals"})
     page = text(login(GD_MANAGER).get(f"/terminations/{termination.id}"))
-    assert "1 item(s) still open" in page
+    assert "1 item is still open." in page
     assert re.search(r'data-open-group="deals" data-count="1"', page)
     assert re.search(r'data-open-group="material_requests" data-count="0"', page)
     settle({"deals": open_items_of_each_kind["deals"]})
     page = text(login(GD_MANAGER).get(f"/terminations/{termination.id}"))
-    assert "Everything is settled" in page and page.count("settled</span>") == 7
+    assert "Everything is settled" in page and page.count("settled</span>") == 8
 
 
 # ---- completing ---------------------------------------------------------------------------------------

@@ -35,6 +35,9 @@ def at(day, hour=12):
     return datetime.combine(day, time(hour)).replace(tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(timezone.utc)
 
 
+IN_JULY = at(date(2026, 7, 5))  # when June (the month before) may still be computed
+
+
 @pytest.fixture
 def tiers(reference_data, db):
     """Bronze from 0, Silver from 60, Gold (the fixtures' tier) from 80, and Platinum without a

@@ -5,14 +5,17 @@ import subprocess
 from datetime import date
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 
-from portal.core.i18n import business_today
+from portal.core.errors import DomainError
+from portal.core.i18n import add_months, business_today
+from portal.results.values import month_label, month_value
 from portal.scorecards import services
 from portal.scorecards.commands import compute_scorecards
 from portal.scorecards.models import Scorecard, TierChange
-from tests.scorecards.conftest import (ADMIN, FINANCE, GD_MANAGER, JUNE, P1_ADMIN, P1_STAFF, P2_ADMIN, ZJ_MANAGER,
-                                       text)
+from tests.scorecards.conftest import (ADMIN, FINANCE, GD_MANAGER, IN_JULY, JUNE, P1_ADMIN, P1_STAFF, P2_ADMIN,
+                                       ZJ_MANAGER, text)
 
 
 def _june(partners, figures, db):
@@ -20,8 +23,8 @@ def _june(partners, figures, db):
     figures.target("1000.00")
     figures.psi("700.00")
     figures.collection("490.00")
-    card = services.compute_scorecard(partners["one"], JUNE)
-    services.compute_scorecard(partners["two"], JUNE)
+    card = services.compute_scorecard(partners["one"], JUNE, now=IN_JULY)
+    services.compute_scorecard(partners["two"], JUNE, now=IN_JULY)
     db.session.commit()
     return card
 
@@ -50,18 +53,43 @@ def test_a_bad_or_future_month_falls_back_to_the_current_month(partners, login, 
 
 
 def test_recompute_scores_the_month_for_the_managers_partners_only(partners, tiers, figures, login, db):
-    figures.target("1000.00")
-    figures.psi("700.00")
-    figures.collection("490.00")
+    current = business_today().replace(day=1)
+    figures.target("1000.00", month=current)
+    figures.psi("700.00", month=current)
+    figures.collection("490.00", day=current)
     manager = login(GD_MANAGER)
-    answer = manager.post("/scorecards/recompute", {"month": "2026-06"})
-    assert answer.status_code == 302 and answer.headers["Location"].endswith("/scorecards/?month=2026-06")
-    assert "1 scorecard of June 2026 computed." in text(manager.get(answer.headers["Location"]))
+    answer = manager.post("/scorecards/recompute", {"month": month_value(current)})
+    assert answer.status_code == 302
+    assert answer.headers["Location"].endswith(f"/scorecards/?month={month_value(current)}")
+    assert f"1 scorecard of {month_label(current)} computed." in text(manager.get(answer.headers["Location"]))
     cards = db.session.scalars(sa.select(Scorecard)).all()
     assert [(c.partner_id, c.total) for c in cards] == [(partners["one"].id, Decimal("70.00"))]
     future = manager.post("/scorecards/recompute", {"month": "2099-01"})
     assert future.status_code == 302
     assert db.session.scalar(sa.select(sa.func.count(Scorecard.id))) == 1
+
+
+def test_only_the_current_and_the_previous_month_can_be_recomputed(partners, tiers, figures, login, db):
+    """A tier change keeps the scorecard it was based on: older months are frozen."""
+    current = business_today().replace(day=1)
+    previous, older = add_months(current, -1), add_months(current, -2)
+    manager = login(GD_MANAGER)
+    answer = manager.post("/scorecards/recompute", {"month": month_value(previous)})
+    assert f"1 scorecard of {month_label(previous)} computed." in text(manager.get(answer.headers["Location"]))
+    one = partners["one"].id
+    refused = manager.post(f"/scorecards/partners/{one}/recompute", {"month": month_value(older)},
+                           follow_redirects=True)
+    assert (f"The scorecards of {month_value(older)} are final: only the current month and the one before it can "
+            "be computed again.") in text(refused)
+    assert manager.post("/scorecards/recompute", {"month": month_value(older)}).status_code == 302
+    assert db.session.scalars(sa.select(Scorecard.month)).all() == [previous]
+    with pytest.raises(DomainError, match="are final"):
+        services.compute_scorecard(partners["one"], older)
+    for url in (f"/scorecards/?month={month_value(older)}", f"/scorecards/partners/{one}?month={month_value(older)}"):
+        page = text(manager.get(url))
+        assert "Final: only the current month and the one before it are computed again." in page
+        assert "Recompute %s" % month_label(older) not in page
+    assert "Recompute" in text(manager.get(f"/scorecards/partners/{one}?month={month_value(previous)}"))
 
 
 def test_the_partner_page_shows_the_figures_history_and_applies_the_proposed_tier(partners, tiers, figures, login,
@@ -123,16 +151,19 @@ def test_the_current_month_without_a_scorecard_says_so(partners, login, db):
 
 
 def test_the_command_computes_every_active_partner(app, partners, figures, db):
+    previous = add_months(business_today().replace(day=1), -1)
     partners["two"].status = "terminated"
     db.session.commit()
     figures.target("1000.00", month=date(2026, 1, 1))
-    figures.psi("700.00")
-    figures.collection("490.00")
+    figures.psi("700.00", month=previous)
+    figures.collection("490.00", day=previous)
     runner = app.test_cli_runner()
-    result = runner.invoke(compute_scorecards, ["--month", "2026-06"])
-    assert result.exit_code == 0 and "1 scorecard(s) of 2026-06 computed." in result.output
+    result = runner.invoke(compute_scorecards, ["--month", month_value(previous)])
+    assert result.exit_code == 0 and f"1 scorecard(s) of {month_value(previous)} computed." in result.output
     assert db.session.scalar(sa.select(Scorecard.total)) == Decimal("70.00")
     assert runner.invoke(compute_scorecards, ["--month", "June"]).exit_code != 0
+    frozen = runner.invoke(compute_scorecards, ["--month", month_value(add_months(previous, -1))])
+    assert frozen.exit_code != 0 and "are final" in frozen.output
     current = runner.invoke(compute_scorecards, [])
     assert business_today().strftime("%Y-%m") in current.output
 

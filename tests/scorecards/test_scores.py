@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from portal.core.settings import set_setting
 from portal.scorecards import services
 from portal.scorecards.models import Scorecard
-from tests.scorecards.conftest import JUNE, P1_ADMIN, P1_STAFF
+from tests.scorecards.conftest import IN_JULY, JUNE, P1_ADMIN, P1_STAFF
 
 
 def test_hand_computed_example(partners, tiers, figures, training, inspect, case, db):
@@ -45,7 +45,7 @@ def test_hand_computed_example(partners, tiers, figures, training, inspect, case
     a = case(date(2026, 5, 20), ruled=date(2026, 6, 12), action="warning")
     b = case(date(2026, 6, 5))
 
-    card = services.compute_scorecard(partners["one"], JUNE)
+    card = services.compute_scorecard(partners["one"], JUNE, now=IN_JULY)
     db.session.commit()
 
     assert (card.sales_score, card.collection_score, card.training_score, card.inspection_score) == (
@@ -79,7 +79,7 @@ def test_a_component_with_nothing_to_score_is_left_out_and_the_weights_shared_ag
     (module,) = training.require(1)
     training.certify(P1_ADMIN, module)
 
-    card = services.compute_scorecard(partners["one"], JUNE)
+    card = services.compute_scorecard(partners["one"], JUNE, now=IN_JULY)
 
     assert card.sales_score is None and card.inspection_score is None
     assert (card.collection_score, card.training_score, card.total) == (Decimal("80.00"), Decimal("50.00"),
@@ -97,14 +97,14 @@ def test_scores_are_capped_at_100_and_rounded_half_up(partners, figures, db):
     figures.psi("1333.30")
     figures.collection("5000.00")
 
-    card = services.compute_scorecard(partners["one"], JUNE)
+    card = services.compute_scorecard(partners["one"], JUNE, now=IN_JULY)
 
     assert (card.sales_score, card.collection_score, card.total) == (Decimal("66.67"), Decimal("100.00"),
                                                                      Decimal("77.78"))
 
 
 def test_a_partner_with_nothing_to_score_totals_0_and_gets_no_proposal(partners, tiers, db):
-    card = services.compute_scorecard(partners["one"], JUNE)
+    card = services.compute_scorecard(partners["one"], JUNE, now=IN_JULY)
     assert (card.sales_score, card.collection_score, card.training_score, card.inspection_score) == (None,) * 4
     assert card.total == Decimal("0.00") and card.proposed_tier_id is None  # Bronze (from 0) is not proposed
     assert card.details["weighted_mean"] == ""
@@ -127,13 +127,13 @@ def test_only_cases_ruled_against_the_partner_in_the_month_and_complaints_opened
     e = case(date(2026, 6, 5), ruled=date(2026, 7, 1), action="warning")
     case(date(2026, 6, 6), respondent=partners["two"])  # F: Partner One is the complainant
 
-    card = services.compute_scorecard(partners["one"], JUNE)
+    card = services.compute_scorecard(partners["one"], JUNE, now=IN_JULY)
 
     assert card.details["conflicts"] == [a.number]
     assert card.details["complaints"] == sorted([b.number, c.number, d.number, e.number])
     assert (card.conflicts_against, card.complaints, card.deductions) == (1, 4, Decimal("30.00"))
     assert card.total == Decimal("70.00")
-    july = services.compute_scorecard(partners["one"], date(2026, 7, 1))
+    july = services.compute_scorecard(partners["one"], date(2026, 7, 1), now=IN_JULY)
     assert july.details["conflicts"] == [e.number] and july.complaints == 0
 
 
@@ -147,7 +147,7 @@ def test_deductions_follow_the_settings_and_the_total_never_goes_below_0(partner
     case(date(2026, 5, 2), ruled=date(2026, 6, 3))
     case(date(2026, 5, 3), ruled=date(2026, 6, 4))
 
-    card = services.compute_scorecard(partners["one"], JUNE)
+    card = services.compute_scorecard(partners["one"], JUNE, now=IN_JULY)
 
     assert (card.sales_score, card.deductions, card.total) == (Decimal("50.00"), Decimal("60.00"), Decimal("0.00"))
     assert card.details["points_per_conflict"] == "30"
@@ -159,13 +159,13 @@ def test_recomputing_updates_the_one_row_of_the_month_with_the_weights_of_the_da
     figures.target("1000.00")
     figures.psi("500.00")
     figures.collection("500.00")
-    first = services.compute_scorecard(partners["one"], JUNE)
+    first = services.compute_scorecard(partners["one"], JUNE, now=IN_JULY)
     db.session.commit()
     assert first.total == Decimal("66.67")
     set_setting("scorecard_weight_sales", 10)
     set_setting("scorecard_weight_collection", 30)
 
-    again = services.compute_scorecard(partners["one"], JUNE)
+    again = services.compute_scorecard(partners["one"], JUNE, now=IN_JULY)
     db.session.commit()
 
     assert again.id == first.id and again.total == Decimal("87.50")
@@ -185,7 +185,7 @@ def test_many_partners_are_computed_at_once_each_with_its_own_figures(partners, 
     figures.target("2000.00", partner=partners["two"])
     figures.psi("500.00", store=store)
 
-    cards = services.compute_scorecards([partners["two"], partners["one"]], JUNE)
+    cards = services.compute_scorecards([partners["two"], partners["one"]], JUNE, now=IN_JULY)
 
     assert {c.partner_id: c.sales_score for c in cards} == {partners["one"].id: Decimal("90.00"),
                                                             partners["two"].id: Decimal("25.00")}
@@ -197,7 +197,7 @@ def test_a_month_of_more_returns_than_sales_scores_0_not_below(partners, tiers, 
     figures.target("1000.00")
     figures.psi("100.00", "600.00")
     figures.collection("50.00")
-    card = services.compute_scorecard(partners["one"], JUNE)
+    card = services.compute_scorecard(partners["one"], JUNE, now=IN_JULY)
     db.session.commit()
     assert (card.sales_score, card.collection_score, card.total) == (Decimal("0.00"), None, Decimal("0.00"))
     assert card.details["net_sales"] == "-500.00"

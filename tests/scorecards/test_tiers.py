@@ -10,7 +10,7 @@ from portal.core.errors import DomainError, ValidationError
 from portal.notifications.models import Notification
 from portal.scorecards import services
 from portal.scorecards.models import TierChange
-from tests.scorecards.conftest import JUNE, P1_ADMIN, P1_STAFF, P2_ADMIN, user
+from tests.scorecards.conftest import IN_JULY, JUNE, P1_ADMIN, P1_STAFF, P2_ADMIN, user
 
 
 @pytest.mark.parametrize("total, expected", [
@@ -37,7 +37,7 @@ def test_a_proposal_different_from_the_tier_says_up_or_down(partners, tiers, fig
     figures.target("1000.00")
     figures.psi("700.00")
     figures.collection("490.00")
-    card = services.compute_scorecard(partners["one"], JUNE)
+    card = services.compute_scorecard(partners["one"], JUNE, now=IN_JULY)
     one = partners["one"]
     assert card.proposed_tier == tiers["silver"]
     assert services.direction(card, one) == "change"  # no tier yet
@@ -57,7 +57,7 @@ def test_applying_a_tier_changes_the_partner_with_an_audit_row_a_tier_change_and
     figures.target("1000.00")
     figures.psi("700.00")
     figures.collection("490.00")
-    card = services.compute_scorecard(one, JUNE)
+    card = services.compute_scorecard(one, JUNE, now=IN_JULY)
     db.session.commit()
 
     change = services.apply_tier(one, tiers["silver"], "  Scored 70 in June.  ", people["manager"], card)
@@ -108,7 +108,10 @@ def test_only_a_manager_who_sees_the_partner_may_change_its_tier(people, partner
             services.apply_tier(partners["one"], tiers["gold"], "Because", actor)
 
 
-def test_a_month_not_started_cannot_be_scored():
+def test_a_month_not_started_cannot_be_scored_and_one_before_the_previous_is_final():
     with pytest.raises(DomainError):
         services.check_month(date(2026, 7, 1), today=date(2026, 6, 30))
     services.check_month(date(2026, 6, 1), today=date(2026, 6, 30))
+    services.check_month(date(2026, 5, 1), today=date(2026, 6, 1))
+    with pytest.raises(DomainError, match="are final"):
+        services.check_month(date(2026, 4, 1), today=date(2026, 6, 30))
