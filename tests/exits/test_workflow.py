@@ -19,7 +19,7 @@ from tests.exits.conftest import ADMIN, FINANCE, GD_MANAGER, OFFICE, P1_ADMIN, P
 
 def kinds_for(db, email):
     user = db.session.scalar(sa.select(User).where(User.email == email))
-    return [n.kind for n in db.session.scalars(sa.select(Notification).where(Notification.user_id == user.id))]
+    return [n.kind for n in db.session.scalars(sa.select(Notification).where(Notification.user_id == user.id).order_by(Notification.id))]
 
 
 def refunds(db):

@@ -22,7 +22,7 @@ URL = "/partner/rent-subsidies/new"
 
 def messages(db, email):
     user = db.session.scalar(sa.select(User).where(User.email == email))
-    return [render_text(n) for n in db.session.scalars(sa.select(Notification).where(Notification.user_id == user.id))]
+    return [render_text(n) for n in db.session.scalars(sa.select(Notification).where(Notification.user_id == user.id).order_by(Notification.id))]
 
 
 @pytest.fixture
