@@ -5,14 +5,15 @@ Every request is loaded through portal.finance.queries, scoped to what the user 
 organisation's request or proof answers 404, as does a request of a partner in another
 manager's territory. Partner staff get 403 (only the partner's admins handle its bank account).
 """
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.core import storage
-from portal.core.errors import DomainError, apply_to_form
+from portal.core.errors import DomainError
 from portal.core.permissions import require
+from portal.core.pages import paginate as _paginate, refuse as _refused
 from portal.extensions import db
 from portal.finance import queries, services
 from portal.finance.forms import ApproveForm, ChangeForm, RejectForm, WithdrawForm
@@ -23,27 +24,8 @@ from portal.partners.views import optional_url
 bp = Blueprint("finance", __name__, url_prefix="/partner/bank-account")
 admin_bp = Blueprint("finance_admin", __name__, url_prefix="/bank-accounts")
 
-PAGE_MAX = 100_000
 # The proof may be 10 MB; the request around it (the other fields, the multipart framing) a little more.
 REQUEST_MAX_BYTES = services.PROOF_MAX_BYTES + 256 * 1024
-
-
-def _page():
-    return min(max(request.args.get("page", 1, type=int) or 1, 1), PAGE_MAX)
-
-
-def _paginate(query):
-    return db.paginate(query, page=_page(), per_page=current_app.config["PER_PAGE"], error_out=False)
-
-
-def _refused(error, form=None):
-    """Roll back, then put the service's message(s) on their fields, or flash them."""
-    db.session.rollback()
-    if form is not None and apply_to_form(form, error):
-        return
-    for messages in (getattr(error, "errors", None) or {None: [error.message]}).values():
-        for text in messages:
-            flash(str(text), "danger")
 
 
 def _serve_proof(change):

@@ -13,10 +13,11 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.core import storage
-from portal.core.errors import DomainError, apply_to_form
+from portal.core.errors import DomainError
 from portal.core.i18n import business_today, d
 from portal.core.permissions import require
 from portal.core.urls import id_arg
+from portal.core.pages import paginate as _paginate, refuse as _refused
 from portal.extensions import db
 from portal.inspections import queries, services
 from portal.inspections.forms import AnswerForm, EscalateForm, ReinspectionForm, inspection_form
@@ -26,25 +27,6 @@ from portal.partners import queries as partner_queries
 bp = Blueprint("inspections", __name__, url_prefix="/partner/inspections")
 admin_bp = Blueprint("inspections_admin", __name__, url_prefix="/inspections")
 
-PAGE_MAX = 100_000
-
-
-def _page():
-    return min(max(request.args.get("page", 1, type=int) or 1, 1), PAGE_MAX)
-
-
-def _paginate(query):
-    return db.paginate(query, page=_page(), per_page=current_app.config["PER_PAGE"], error_out=False)
-
-
-def _refused(error, form=None):
-    """Roll back, then put the service's message(s) on their fields, or flash them."""
-    db.session.rollback()
-    if form is not None and apply_to_form(form, error):
-        return
-    for messages in (getattr(error, "errors", None) or {None: [error.message]}).values():
-        for text in messages:
-            flash(str(text), "danger")
 
 
 def _upload_form(build):

@@ -6,15 +6,16 @@ A partner's own page takes no partner id: it shows the signed-in user's organisa
 Vendor pages load the partner through ``portal.partners.queries.get_partner`` (404 outside the
 user's partners).
 """
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from portal.core.errors import DomainError, apply_to_form
+from portal.core.errors import DomainError
 from portal.core.i18n import business_today
 from portal.core.permissions import require
 from portal.core.settings import get_setting
+from portal.core.pages import paginate as _paginate, refuse as _refused
 from portal.extensions import db
 from portal.partners import queries as partner_queries
 from portal.reference.models import PartnerTier
@@ -25,15 +26,6 @@ from portal.scorecards.forms import ApplyTierForm, RecomputeForm, SettingsForm
 bp = Blueprint("scorecards", __name__, url_prefix="/partner/scorecard")
 admin_bp = Blueprint("scorecards_admin", __name__, url_prefix="/scorecards")
 
-PAGE_MAX = 100_000
-
-
-def _page():
-    return min(max(request.args.get("page", 1, type=int) or 1, 1), PAGE_MAX)
-
-
-def _paginate(query):
-    return db.paginate(query, page=_page(), per_page=current_app.config["PER_PAGE"], error_out=False)
 
 
 def _month(text):
@@ -50,16 +42,6 @@ def _month(text):
     if month > current:
         return current, _("A month that has not started yet has no scorecard.")
     return month, None
-
-
-def _refused(error, form=None):
-    """Roll back, then put the service's message(s) on their fields, or flash them."""
-    db.session.rollback()
-    if form is not None and apply_to_form(form, error):
-        return
-    for messages in (getattr(error, "errors", None) or {None: [error.message]}).values():
-        for text in messages:
-            flash(str(text), "danger")
 
 
 def _recomputable(month):

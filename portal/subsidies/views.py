@@ -6,16 +6,17 @@ organisation's proof or file answers 404, as does a proof of a partner in anothe
 territory. Partner staff and finance get 403 (subsidies.partner / subsidies.manage).
 """
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.core import storage
-from portal.core.errors import DomainError, apply_to_form
+from portal.core.errors import DomainError
 from portal.core.i18n import business_today, month_start
 from portal.core.permissions import require
 from portal.core.urls import id_arg
+from portal.core.pages import paginate as _paginate, refuse as _refused
 from portal.extensions import db
 from portal.partners import queries as partner_queries
 from portal.partners.models import Outlet
@@ -28,27 +29,8 @@ from portal.subsidies.models import LEASE_STATUSES
 bp = Blueprint("subsidies", __name__, url_prefix="/partner/rent-subsidies")
 admin_bp = Blueprint("subsidies_admin", __name__, url_prefix="/rent-subsidies")
 
-PAGE_MAX = 100_000
 # The lease may be 10 MB; the request around it (the other fields, the multipart framing) a little more.
 REQUEST_MAX_BYTES = services.PROOF_MAX_BYTES + 256 * 1024
-
-
-def _page():
-    return min(max(request.args.get("page", 1, type=int) or 1, 1), PAGE_MAX)
-
-
-def _paginate(query):
-    return db.paginate(query, page=_page(), per_page=current_app.config["PER_PAGE"], error_out=False)
-
-
-def _refused(error, form=None):
-    """Roll back, then put the service's message(s) on their fields, or flash them."""
-    db.session.rollback()
-    if form is not None and apply_to_form(form, error):
-        return
-    for messages in (getattr(error, "errors", None) or {None: [error.message]}).values():
-        for text in messages:
-            flash(str(text), "danger")
 
 
 def _serve(proof):
