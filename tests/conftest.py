@@ -8,6 +8,7 @@ import contextvars
 import os
 import re
 import tempfile
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -106,6 +107,41 @@ def db(app, request):
     ctx.pop()
     if request.node.get_closest_marker("shared_data") is None:
         _clean_tables(app)
+
+
+@contextmanager
+def rolled_back():
+    """Everything inside (the test's session and every request's) runs on one connection, in one
+    transaction rolled back at the end: a session's commit only releases a savepoint. For modules
+    that build a large world once (marked ``shared_data``) and let each test change it freely.
+    Needs an app context; not for tests that need two connections (concurrency)."""
+    engines = _db.engines
+    engine = engines[None]
+    _db.session.remove()
+    conn = engine.connect()
+    raw = conn.connection.driver_connection
+    sqlite = conn.dialect.name == "sqlite"
+    if sqlite:  # pysqlite begins transactions itself; the first RELEASE would commit: take over
+        raw.isolation_level = None
+    outer = conn.begin()
+    if sqlite:
+        conn.exec_driver_sql("BEGIN")
+    factory = _db.session.session_factory
+    factory.kw["join_transaction_mode"] = "create_savepoint"
+    engines[None] = conn
+    try:
+        yield conn
+    finally:
+        _db.session.remove()
+        engines[None] = engine
+        factory.kw.pop("join_transaction_mode")
+        outer.rollback()
+        if sqlite:
+            raw.isolation_level = ""
+        conn.close()
+        from portal.results.dashboard import figures_cache
+
+        figures_cache.clear()
 
 
 class PortalClient:
