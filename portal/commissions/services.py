@@ -268,7 +268,7 @@ def add_adjustment(data, actor, now=None):
         errors["month"], month = [error.message], None
     first = first_month(partner) if partner is not None else None
     if month is not None and first is not None and month < first:
-        errors["month"] = [_l("%(partner)s's first month is %(first)s: enter a month from then up to the current one.",
+        errors["month"] = [_l("The first month of %(partner)s is %(first)s: enter a month from then up to the current one.",
                               partner=partner.name, first=month_value(first))]
         month = None
     product_line_id = data.get("product_line_id")
