@@ -60,9 +60,25 @@ def _reset_schema(app):
         upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
 
 
+def _worker_database(url):
+    """Under pytest-xdist each worker gets its own PostgreSQL database (``test_gw0``, …), made
+    if missing; SQLite files are already per worker (each has its own ``tmp_root``)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    url = sa.engine.make_url(url)
+    name = f"{url.database}_{worker}"
+    server = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        if conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}) is None:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_root):
-    url = TEST_DB_URL or f"sqlite:///{tmp_root / 'test.sqlite3'}"
+    url = _worker_database(TEST_DB_URL) if ON_POSTGRES else TEST_DB_URL or f"sqlite:///{tmp_root / 'test.sqlite3'}"
     app = create_app("testing", {
         "SQLALCHEMY_DATABASE_URI": url,
         "UPLOAD_DIR": str(tmp_root / "uploads"),

@@ -246,7 +246,7 @@ def test_a_correction_is_only_for_a_month_of_the_partnership_and_a_product_line_
     before = manager.post("/commissions/adjustments",
                           adjustment_form(figures, month=add_months(first, -1).isoformat()[:7]))
     assert before.status_code == 400
-    assert f"Partner One Trading's first month is {first.isoformat()[:7]}: enter a month from then up to the current " \
+    assert f"The first month of Partner One Trading is {first.isoformat()[:7]}: enter a month from then up to the current " \
            "one." in text(before)
     for value in ("mobile", "12abc", "99999999999"):
         wrong = manager.post("/commissions/adjustments", adjustment_form(figures, product_line_id=value))
