@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 5000
+PYTEST_ARGS ?= -n auto --dist loadscope
 export FLASK_APP := portal
 
 .PHONY: run test setup test-setup translations db demo serve clean-venv extract-messages

@@ -66,7 +66,7 @@ def _worker_database(url):
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if not worker:
         return url
-    url = sa.engine.make_url(url)
+    url = sa.engine.make_url(url).set(drivername="postgresql+psycopg")
     name = f"{url.database}_{worker}"
     server = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with server.connect() as conn:
