@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from portal.agreements import documents
 from portal.agreements.models import Agreement, AgreementTemplate
-from portal.core import pdf, storage
+from portal.core import numbers, pdf, storage
 from portal.core.errors import DomainError, ValidationError
 from portal.core.i18n import local_today_in
 from portal.core.models import StoredFile
@@ -170,13 +170,7 @@ def _next_number(year):
     advisory lock makes concurrent generations take turns; the unique index is the last guard."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": NUMBER_LOCK})
-    prefix = f"AG-{year}-"
-    last = db.session.scalar(
-        sa.select(Agreement.number).where(Agreement.number.like(prefix + "%"))
-        .order_by(Agreement.number.desc()).limit(1)
-    )
-    sequence = int(last[len(prefix):]) + 1 if last else 1
-    return f"{prefix}{sequence:06d}"
+    return numbers.next_number(Agreement.number, f"AG-{year}-", digits=6)
 
 
 def generate_agreement(prospect, template, language, actor, today=None):

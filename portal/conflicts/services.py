@@ -39,7 +39,7 @@ from portal.conflicts.models import (
     CASE_FLOW, CASE_KINDS, PARTY_ROLES, RULING_ACTIONS, CaseEntry, CaseEvidence, CaseParty, CaseStatusChange,
     ConflictCase,
 )
-from portal.core import storage
+from portal.core import numbers, storage
 from portal.core.errors import DomainError, ValidationError
 from portal.core.i18n import business_today
 from portal.core.models import utcnow
@@ -78,14 +78,7 @@ MESSAGES.update({
 
 def next_number():
     """CC-2026-0001 …, by year of opening (Beijing time)."""
-    year = business_today().year
-    prefix = f"CC-{year}-"
-    last = db.session.scalar(
-        sa.select(ConflictCase.number).where(ConflictCase.number.like(prefix + "%")).order_by(ConflictCase.number.desc())
-        .limit(1)
-    )
-    seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{seq:04d}"
+    return numbers.next_number(ConflictCase.number, f"CC-{business_today().year}-")
 
 
 def open_case(kind, origin, title, description, parties, opened_by=None, registration=None, manager=None,
@@ -96,7 +89,7 @@ def open_case(kind, origin, title, description, parties, opened_by=None, registr
     manager and the parties' users (except the opener). The caller commits."""
     days = get_setting("complaint_due_days" if kind == "complaint" else "case_due_days")
     case = ConflictCase(
-        number=next_number(), kind=kind, origin=origin, status="open", title=title, description=description,
+        kind=kind, origin=origin, status="open", title=title, description=description,
         due_on=due_on or business_today() + timedelta(days=int(days)),
         opened_by_id=opened_by.id if opened_by is not None else None,
         registration_id=registration.id if registration is not None else None,
@@ -112,8 +105,7 @@ def open_case(kind, origin, title, description, parties, opened_by=None, registr
     case.manager_id = manager.id if manager is not None else None
     case.status_changes.append(CaseStatusChange(from_status=None, to_status="open",
                                                 actor_id=opened_by.id if opened_by is not None else None))
-    db.session.add(case)
-    db.session.flush()
+    numbers.add_numbered(case, next_number)
     if notify_parties:
         notify_case(case, "case_opened", exclude=opened_by, parties=[p for p, _role in parties])
     return case

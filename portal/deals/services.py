@@ -39,6 +39,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from portal.core import numbers
 from portal.core.errors import DomainError, ValidationError
 from portal.core.i18n import business_today, business_zone
 from portal.core.models import utcnow
@@ -120,14 +121,7 @@ def reason_labels(reasons):
 
 def next_number(today=None):
     """DR-2026-0001 …, by year of registration (Beijing time)."""
-    year = (today or business_today()).year
-    prefix = f"DR-{year}-"
-    last = db.session.scalar(
-        sa.select(DealRegistration.number).where(DealRegistration.number.like(prefix + "%"))
-        .order_by(DealRegistration.number.desc()).limit(1)
-    )
-    seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{seq:04d}"
+    return numbers.next_number(DealRegistration.number, f"DR-{(today or business_today()).year}-")
 
 
 def parse_value(value):
@@ -237,9 +231,7 @@ def register(partner, data, actor, confirm_duplicate=False, today=None):
                    "(for example for another product line).", numbers=", ".join(r.number for r in mine)),
                 field="confirm_duplicate",
             )
-    registration.number = next_number(today)
-    db.session.add(registration)
-    db.session.flush()
+    numbers.add_numbered(registration, lambda: next_number(today))
     earlier = find_matches(registration, today)
     if earlier:
         _hold(registration, earlier)

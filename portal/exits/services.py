@@ -61,6 +61,7 @@ from portal.agreements.models import Agreement
 from portal.commissions import services as commissions
 from portal.commissions.models import CommissionStatement
 from portal.conflicts.models import CaseParty, ConflictCase
+from portal.core import numbers
 from portal.core.errors import DomainError, ValidationError
 from portal.core.i18n import add_months, business_today, money
 from portal.core.models import utcnow
@@ -267,10 +268,7 @@ def deduction_of(termination):
 
 def next_number(today=None):
     """EX-2026-0001 …, by year of starting (Beijing time)."""
-    prefix = f"EX-{(today or business_today()).year}-"
-    last = db.session.scalar(sa.select(Termination.number).where(Termination.number.like(prefix + "%"))
-                             .order_by(Termination.number.desc()).limit(1))
-    return f"{prefix}{(int(last.rsplit('-', 1)[1]) + 1 if last else 1):04d}"
+    return numbers.next_number(Termination.number, f"EX-{(today or business_today()).year}-")
 
 
 # ---- checking -------------------------------------------------------------------------------------
@@ -342,16 +340,7 @@ def start(partner, actor, reason, effective_on=None, case_id=None, today=None):
         raise ValidationError(errors)
     termination = Termination(partner_id=partner.id, status="started", reason=reason, effective_on=effective_on,
                               case_id=case.id if case else None, started_by_id=actor.id)
-    for attempt in range(5):  # another partner's termination started at the same moment took the number
-        termination.number = next_number(today)
-        try:
-            with db.session.begin_nested():
-                db.session.add(termination)
-                db.session.flush()
-            break
-        except sa.exc.IntegrityError:
-            if attempt == 4:
-                raise
+    numbers.add_numbered(termination, lambda: next_number(today))
     _tell_admins(partner, "termination_started", {"number": termination.number, "due_on": effective_on.isoformat(),
                                                   "reason": reason})
     return termination

@@ -32,7 +32,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from portal.core import storage
+from portal.core import numbers, storage
 from portal.core.audit import acting_as
 from portal.core.errors import DomainError, ValidationError
 from portal.core.i18n import add_months, business_today
@@ -135,13 +135,11 @@ def _bilingual(item):
     return {"en": item.text_en, "zh": item.text_zh}
 
 
-def _next_number(model, prefix):
-    """IN-2026-0001, RO-2026-0001 …: by year (Beijing time)."""
-    start = f"{prefix}-{business_today().year}-"
-    last = db.session.scalar(sa.select(model.number).where(model.number.like(start + "%"))
-                             .order_by(model.number.desc()).limit(1))
-    seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{start}{seq:04d}"
+def _add_numbered(record, prefix, actor):
+    """Add and flush an inspection (IN-2026-0001 …) or rectification order (RO-2026-0001 …),
+    numbered by year (Beijing time)."""
+    numbers.add_numbered(record, lambda: numbers.next_number(type(record).number, f"{prefix}-{business_today().year}-"),
+                         flush=lambda: _flush_as(actor))
 
 
 # ---- photos --------------------------------------------------------------------------------------------
@@ -361,29 +359,27 @@ def record_inspection(actor, outlet, checklist, kind, inspected_on, scores, note
         raise ValidationError(errors)
 
     inspection = Inspection(
-        number=_next_number(Inspection, "IN"), partner_id=outlet.partner_id, outlet_id=outlet.id,
+        partner_id=outlet.partner_id, outlet_id=outlet.id,
         checklist_id=checklist.id, kind=kind, inspected_on=inspected_on, inspector_id=actor.id,
         score=sum(score for _item, score, _n, _a in lines), max_score=sum(item.max_score for item, *_rest in lines),
         notes=notes,
     )
-    db.session.add(inspection)
     for item, score, note, _action in lines:
         inspection.scores.append(InspectionScore(item_id=item.id, score=score, max_score=item.max_score,
                                                  passed=score >= item.pass_score, note=note))
     for stored in _store_photos(checked, actor):
         inspection.photos.append(InspectionPhoto(file_id=stored.id))
-    _flush_as(actor)
+    _add_numbered(inspection, "IN", actor)
     orders = []
     for line_score, (item, score, note, action) in zip(inspection.scores, lines):
         if line_score.passed:
             continue
         order = Rectification(
-            number=_next_number(Rectification, "RO"), inspection_id=inspection.id, score_id=line_score.id,
+            inspection_id=inspection.id, score_id=line_score.id,
             partner_id=inspection.partner_id, outlet_id=inspection.outlet_id,
             required_action=action or default_action(item, note), deadline=deadline, status="open",
         )
-        db.session.add(order)
-        _flush_as(actor)
+        _add_numbered(order, "RO", actor)
         orders.append(order)
     if notify_users:
         _tell_partner_of_inspection(inspection, orders, deadline)
@@ -518,7 +514,7 @@ def reinspect(order, actor, inspected_on, score, note=None, photos=(), decision_
         raise ValidationError(errors)
     passed = value >= item.pass_score
     inspection = Inspection(
-        number=_next_number(Inspection, "IN"), partner_id=order.partner_id, outlet_id=order.outlet_id,
+        partner_id=order.partner_id, outlet_id=order.outlet_id,
         checklist_id=order.inspection.checklist_id, kind="planned", inspected_on=inspected_on, inspector_id=actor.id,
         score=value, max_score=line.max_score, notes=decision_note, rectification_id=order.id,
     )
@@ -526,7 +522,7 @@ def reinspect(order, actor, inspected_on, score, note=None, photos=(), decision_
                                              note=note))
     for stored in _store_photos(checked, actor):
         inspection.photos.append(InspectionPhoto(file_id=stored.id))
-    db.session.add(inspection)
+    _add_numbered(inspection, "IN", actor)
     order.status = "closed" if passed else "escalated"
     order.decided_by_id, order.decided_at, order.decision_note = actor.id, utcnow(), decision_note
     _flush_as(actor)

@@ -23,6 +23,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from portal.accounts.models import User
+from portal.core import numbers
 from portal.core.audit import acting_as
 from portal.core.errors import DomainError, ValidationError
 from portal.core.i18n import business_quarter, business_today
@@ -151,10 +152,7 @@ def _tell_manager(request_, kind, **params):
 
 def next_number(year):
     """MR-2026-0001, MR-2026-0002, … (the next after the highest of the year)."""
-    prefix = f"MR-{year}-"
-    numbers = db.session.scalars(sa.select(MaterialRequest.number).where(MaterialRequest.number.like(prefix + "%")))
-    highest = max((int(n[len(prefix):]) for n in numbers if n[len(prefix):].isdigit()), default=0)
-    return f"{prefix}{highest + 1:04d}"
+    return numbers.next_number(MaterialRequest.number, f"MR-{year}-")
 
 
 def active_catalogue():
@@ -253,16 +251,7 @@ def submit_request(partner, actor, data, today=None):
     request_.outlets = outlets
     request_.lines = [MaterialRequestLine(item_id=item.id, item=item, quantity_requested=quantity,
                                           unit_value=unit_value) for item, quantity, unit_value in wanted]
-    for attempt in range(5):  # two partners submitting at the same moment: the number is unique
-        request_.number = next_number(today.year)
-        try:
-            with db.session.begin_nested():
-                db.session.add(request_)
-                db.session.flush()
-            break
-        except sa.exc.IntegrityError:
-            if attempt == 4:
-                raise
+    numbers.add_numbered(request_, lambda: next_number(today.year))  # two partners at the same moment
     _tell_manager(request_, "material_request_submitted")
     return request_
 
