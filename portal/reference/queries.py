@@ -21,13 +21,18 @@ def cities(province_id=None, active_only=True):
 
 
 def territory_choices():
-    """(id, label) for provinces and their cities, cities indented under their province."""
+    """(id, label) for the active provinces and their active cities, cities indented under their
+    province (one statement)."""
+    active = db.session.scalars(sa.select(Territory).where(Territory.active.is_(True)).order_by(Territory.code)).all()
+    cities = {}
+    for city in active:
+        if city.level == "city":
+            cities.setdefault(city.parent_id, []).append(city)
     choices = []
-    for province in provinces():
-        choices.append((province.id, province.label))
-        for city in province.children:
-            if city.active:
-                choices.append((city.id, f"— {city.label}"))
+    for province in active:
+        if province.level == "province":
+            choices.append((province.id, province.label))
+            choices += [(city.id, f"— {city.label}") for city in cities.get(province.id, ())]
     return choices
 
 

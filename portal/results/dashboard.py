@@ -775,7 +775,10 @@ figures_cache = FiguresCache()
 
 
 def _scope_key(user):
-    """Everything visible_partners(user) depends on besides the partners' own rows."""
+    """Everything visible_partners(user) depends on besides the partners' own rows (nothing for
+    figures that are the same whoever asks: ``user`` None)."""
+    if user is None:
+        return None
     covered = tuple(sorted(user.covered_territory_ids())) if user.role == MANAGER else ()
     return user.role, user.id, user.partner_id, covered
 
@@ -926,17 +929,11 @@ def rank_band(partner, month):
     this month (or no channel type). Only the band leaves this function."""
     if partner.channel_type_id is None:
         return None
-    peers = sa.select(Partner.id).where(Partner.channel_type_id == partner.channel_type_id,
-                                        sa.or_(Partner.status == "active", Partner.id == partner.id))
-    targets, sales, _collected = _per_partner(peers, month)
-    progress = {}
-    for r in db.session.execute(
-        sa.select(targets.c.partner_id, targets.c.target, sales.c.sales)
-        .outerjoin(sales, sales.c.partner_id == targets.c.partner_id)
-    ):
-        value = percent(money(r.sales), money(r.target))
-        if value is not None:
-            progress[r.partner_id] = value
+    # The peers' progress is the same for every partner of the channel type (cached once for all
+    # of them); a partner that is not active is compared with the active ones too.
+    extra = None if partner.status == "active" else partner.id
+    progress = cached("peers", None, (partner.channel_type_id, month, extra),
+                      lambda: _peer_progress(partner.channel_type_id, month, extra))
     mine = progress.get(partner.id)
     if mine is None:
         return None
@@ -948,3 +945,20 @@ def rank_band(partner, month):
     if behind < BAND_SHARE * count:
         return "bottom"
     return "middle"
+
+
+def _peer_progress(channel_type_id, month, extra_id=None):
+    """{partner id: month progress} of the active partners of the channel type (and of
+    ``extra_id``) with a target in ``month``."""
+    peers = sa.select(Partner.id).where(Partner.channel_type_id == channel_type_id,
+                                        sa.or_(Partner.status == "active", Partner.id == extra_id))
+    targets, sales, _collected = _per_partner(peers, month)
+    progress = {}
+    for r in db.session.execute(
+        sa.select(targets.c.partner_id, targets.c.target, sales.c.sales)
+        .outerjoin(sales, sales.c.partner_id == targets.c.partner_id)
+    ):
+        value = percent(money(r.sales), money(r.target))
+        if value is not None:
+            progress[r.partner_id] = value
+    return progress
