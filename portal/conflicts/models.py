@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.audit import Audited
@@ -32,7 +33,7 @@ CASE_ORIGINS = {
     "commission_query": _l("Query on a commission statement"),
 }
 CASE_STATUSES = {
-    "open": _l("Open"),
+    "open": lazy_pgettext("case status", "Open"),
     "investigating": _l("Investigating"),
     "ruled": _l("Ruled"),
     "closed": _l("Closed"),

@@ -5,6 +5,7 @@ portal.materials.catalogue and portal.materials.stock (numbers are text here, so
 "1e9" gets our message on the field, not WTForms' own).
 """
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 
@@ -40,7 +41,7 @@ class ItemForm(FlaskForm):
 
 class WarehouseForm(FlaskForm):
     code = StringField(_l("Code"), validators=[Required()], render_kw={"autocomplete": "off"})
-    name = StringField(_l("Name"), validators=[Required()])
+    name = StringField(lazy_pgettext("name of a thing", "Name"), validators=[Required()])
     territory_id = SelectField(_l("Territory"), coerce=_int_or_none, validate_choice=False)
     address = StringField(_l("Address"))
     active = BooleanField(_l("Open (stock may be received here)"), default=True)
