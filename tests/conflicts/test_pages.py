@@ -1,18 +1,11 @@
 """The case pages are valid HTML (Nu validator), with the forms in their error state too, and
 the vendor's case page gives each form field its own id."""
 import re
-import shutil
-import subprocess
 
 import pytest
 
 from tests.conflicts.conftest import ADMIN, GD_MANAGER, P1_ADMIN, P2_ADMIN, upload
-
-
-def vnu_jar():
-    from tests.browser.test_accessibility import vnu_jar as find
-
-    return find()
+from tests.html_validity import assert_valid_html
 
 
 @pytest.fixture
@@ -56,14 +49,4 @@ def test_every_case_page_answers_and_its_ids_are_unique(pages):
 
 
 def test_case_pages_are_valid_html(pages, tmp_path):
-    java = shutil.which("java")
-    assert java is not None, "Java is needed for the Nu HTML validator (make test installs it)"
-    paths = []
-    for name, response in pages.items():
-        path = tmp_path / f"{name}.html"
-        path.write_text(response.get_data(as_text=True), encoding="utf-8")
-        paths.append(str(path))
-    result = subprocess.run([java, "-jar", str(vnu_jar()), "--errors-only", "--format", "text", *paths],
-                            capture_output=True, text=True, timeout=180)
-    output = (result.stdout + result.stderr).replace(f"file:{tmp_path}/", "")
-    assert result.returncode == 0, f"The Nu validator found errors:\n{output}"
+    assert_valid_html(pages, tmp_path)

@@ -1,11 +1,9 @@
 """The dashboard pages are valid HTML, pass axe (WCAG 2 A and AA), fit a phone, and read the
 filters safely; their charts are images with a title and the same figures in a table."""
-import shutil
-import subprocess
-
 import pytest
 
 from tests.browser.conftest import base_url, browser_type_launch_args, live_server, screens, sign_in  # noqa: F401
+from tests.html_validity import assert_valid_html
 from tests.results.test_dashboard import alpha_admin, results_world, today  # noqa: F401
 
 PAGES = [
@@ -27,24 +25,15 @@ def _urls(reference_data):
 
 
 def test_the_pages_are_valid_html(make_client, alpha_admin, reference_data, today, tmp_path):  # noqa: F811
-    from tests.browser.test_accessibility import vnu_jar
-
-    java = shutil.which("java")
-    assert java is not None, "Java is needed for the Nu HTML validator (make test installs it)"
-    clients, paths = {}, []
+    clients, pages = {}, {}
     for role, name, url in _urls(reference_data):
         if role not in clients:
             clients[role] = make_client()
             clients[role].login(EMAILS[role])
         response = clients[role].get(url)
         assert response.status_code == 200, f"{name}: {url} answered {response.status_code}"
-        path = tmp_path / f"{name}.html"
-        path.write_text(response.get_data(as_text=True), encoding="utf-8")
-        paths.append(str(path))
-    result = subprocess.run([java, "-jar", str(vnu_jar()), "--errors-only", "--format", "text", *paths],
-                            capture_output=True, text=True, timeout=180)
-    output = (result.stdout + result.stderr).replace(f"file:{tmp_path}/", "")
-    assert result.returncode == 0, f"The Nu validator found errors:\n{output}"
+        pages[name] = response
+    assert_valid_html(pages, tmp_path)
 
 
 @pytest.mark.browser
