@@ -8,7 +8,7 @@ manager's territory answers 404. Partner staff get 403 (commissions are the part
 """
 from io import BytesIO
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -20,6 +20,7 @@ from portal.commissions.forms import (
 from portal.commissions.models import LINE_KINDS, STATEMENT_STATUSES
 from portal.core.errors import DomainError
 from portal.core.i18n import add_months, business_today, money, month_start
+from portal.core.pages import paginate as _paginate, refuse as _refused
 from portal.core.permissions import can_view_partner, has_permission, require
 from portal.core.spreadsheets import write_csv
 from portal.extensions import db
@@ -30,26 +31,6 @@ from portal.results.values import BadValue, month_label, month_value, parse_mont
 
 bp = Blueprint("commissions", __name__, url_prefix="/partner/commissions")
 admin_bp = Blueprint("commissions_admin", __name__, url_prefix="/commissions")
-
-PAGE_MAX = 100_000
-
-
-def _paginate(query):
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), PAGE_MAX)
-    return db.paginate(query, page=page, per_page=current_app.config["PER_PAGE"], error_out=False)
-
-
-def _refused(error, form=None):
-    """Roll back; put the service's messages on their fields, and flash those without one."""
-    db.session.rollback()
-    for name, messages in (getattr(error, "errors", None) or {error.field: [error.message]}).items():
-        field = getattr(form, name, None) if form is not None and name else None
-        if field is not None:
-            field.errors = list(field.errors) + [str(text) for text in messages]
-        else:
-            for text in messages:
-                flash(str(text), "danger")
-
 
 def _last_month():
     return add_months(month_start(business_today()), -1)

@@ -18,8 +18,9 @@ from portal.conflicts.forms import (
 from portal.conflicts.models import CASE_FLOW, CASE_KINDS, CASE_STATUSES, RULING_ACTIONS
 from portal.core import storage
 from portal.core.audit import history_for
-from portal.core.errors import DomainError, apply_to_form
+from portal.core.errors import DomainError
 from portal.core.i18n import business_today, d
+from portal.core.pages import paginate as _paginate, refuse as _refused
 from portal.core.permissions import require
 from portal.core.settings import get_setting
 from portal.core.validators import normalise_credit_code
@@ -38,13 +39,6 @@ def optional_url(endpoint, **values):
         return None
 
 
-def _refused(error, form=None):
-    """Roll back, then put the service's message on its field, or flash it."""
-    db.session.rollback()
-    if form is None or not apply_to_form(form, error):
-        flash(str(error.message), "danger")
-
-
 def _upload_form(form_class):
     """Build an upload form accepting the request up to the hard ceiling, so that a too-large
     request becomes a field error rather than a bare 413. Returns (form, too_large)."""
@@ -56,10 +50,6 @@ def _upload_form(form_class):
         form.evidence.errors = [_("The files are larger than %(limit)s altogether. Please send smaller files.",
                                   limit=storage.human_size(current_app.config["MAX_CONTENT_LENGTH"]))]
         return form, True
-
-
-def _page():
-    return max(request.args.get("page", 1, type=int) or 1, 1)
 
 
 # ==== partner side =====================================================================================
@@ -75,7 +65,7 @@ def index():
     partner = _own_partner()
     today = business_today()
     query = queries.filtered_cases(current_user, request.args, today, partner_side=True)
-    pagination = db.paginate(query, page=_page(), per_page=current_app.config["PER_PAGE"], error_out=False)
+    pagination = _paginate(query)
     return render_template("conflicts/partner_index.html", partner=partner, pagination=pagination, today=today,
                            statuses=CASE_STATUSES, kinds=CASE_KINDS, is_overdue=services.is_overdue,
                            title_of=lambda c: services.partner_title(c, partner.id))
@@ -202,7 +192,7 @@ def evidence(case_id, evidence_id):
 def index():
     today = business_today()
     query = queries.filtered_cases(current_user, request.args, today)
-    pagination = db.paginate(query, page=_page(), per_page=current_app.config["PER_PAGE"], error_out=False)
+    pagination = _paginate(query)
     return render_template("conflicts/admin_index.html", pagination=pagination, today=today,
                            statuses=CASE_STATUSES, kinds=CASE_KINDS, partners=queries.partners_with_cases(current_user),
                            overdue_total=queries.overdue_count(current_user, today), is_overdue=services.is_overdue)

@@ -21,16 +21,27 @@ class ValidationError(DomainError):
         self.errors = errors
 
 
-def apply_to_form(form, error):
-    """Put a DomainError's message(s) on the form's fields; return True if any were placed."""
-    placed = False
-    errors = getattr(error, "errors", None) or {error.field: [error.message]}
-    for field_name, messages in errors.items():
-        field = getattr(form, field_name, None) if field_name else None
+def _field_messages(error):
+    return getattr(error, "errors", None) or {error.field: [error.message]}
+
+
+def place_on_form(form, error):
+    """Put a DomainError's message(s) on the form's fields (``form`` may be None); return the
+    messages no field took, for the caller to show otherwise."""
+    left = []
+    for field_name, messages in _field_messages(error).items():
+        field = getattr(form, field_name, None) if form is not None and field_name else None
         if field is not None:
             field.errors = list(field.errors) + [str(m) for m in messages]
-            placed = True
-    return placed
+        else:
+            left += [str(m) for m in messages]
+    return left
+
+
+def apply_to_form(form, error):
+    """Put a DomainError's message(s) on the form's fields; return True if any were placed."""
+    total = sum(len(messages) for messages in _field_messages(error).values())
+    return len(place_on_form(form, error)) < total
 
 
 ERROR_TEXT = {

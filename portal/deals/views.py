@@ -4,12 +4,13 @@
 A held registration's partner reads only that the customer is already registered by another
 partner: the partner-side templates get the registration itself and nothing about its match.
 """
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.core.errors import DomainError, apply_to_form
 from portal.core.i18n import business_today, d
+from portal.core.pages import paginate as _paginate
 from portal.core.permissions import require
 from portal.deals import queries, services
 from portal.deals.forms import ApproveForm, OutcomeForm, RegistrationForm, RejectForm
@@ -23,10 +24,6 @@ from portal.reference.models import ProductLine, Territory
 
 bp = Blueprint("deals", __name__, url_prefix="/partner/deals")
 admin_bp = Blueprint("deals_admin", __name__, url_prefix="/deals")
-
-
-def _page():
-    return request.args.get("page", 1, type=int)
 
 
 def _shown(today):
@@ -43,7 +40,7 @@ def index():
     today = business_today()
     status = request.args.get("status", "")
     query = queries.own_registrations(current_user, status, today)
-    pagination = db.paginate(query, page=_page(), per_page=current_app.config["PER_PAGE"], error_out=False)
+    pagination = _paginate(query)
     return render_template("deals/index.html", partner=partner, pagination=pagination, statuses=DEAL_STATUSES,
                            status=status if status in DEAL_STATUSES else "", shown=_shown(today))
 
@@ -128,7 +125,7 @@ def outcome(registration_id):
 def queue():
     today = business_today()
     query = queries.queue(current_user, request.args, today)
-    pagination = db.paginate(query, page=_page(), per_page=current_app.config["PER_PAGE"], error_out=False)
+    pagination = _paginate(query)
     return render_template("deals/queue.html", pagination=pagination, statuses=DEAL_STATUSES,
                            counts=queries.status_counts(current_user, today),
                            partners=queries.partner_choices(current_user),

@@ -4,12 +4,13 @@ Every termination is loaded through portal.exits.queries and every partner throu
 portal.partners.queries, scoped to what the user may see: another manager's partner, or its
 termination, answers 404. Finance and partner users get 403.
 """
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.core.errors import DomainError, apply_to_form
+from portal.core.errors import DomainError
 from portal.core.i18n import business_today, money
+from portal.core.pages import paginate as _paginate, refuse as _refused
 from portal.core.permissions import require
 from portal.core.urls import id_arg
 from portal.exits import queries, services
@@ -21,26 +22,11 @@ from portal.partners.views import optional_url
 
 admin_bp = Blueprint("exits_admin", __name__, url_prefix="/terminations")
 
-PAGE_MAX = 100_000
-
-
-def _refused(error, form=None):
-    """Roll back, then put the service's message(s) on their fields, or flash them."""
-    db.session.rollback()
-    if form is not None and apply_to_form(form, error):
-        return
-    for messages in (getattr(error, "errors", None) or {None: [error.message]}).values():
-        for text in messages:
-            flash(str(text), "danger")
-
-
 @admin_bp.route("/")
 @require("exits.manage")
 def index():
     filters = queries.list_filters(request.args)
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), PAGE_MAX)
-    pagination = db.paginate(queries.listing(current_user, filters), page=page,
-                             per_page=current_app.config["PER_PAGE"], error_out=False)
+    pagination = _paginate(queries.listing(current_user, filters))
     return render_template("exits/index.html", pagination=pagination, filters=filters, statuses=TERMINATION_STATUSES,
                            counts=queries.status_counts(current_user),
                            startable=queries.startable_partners(current_user))

@@ -14,8 +14,9 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.core import storage
-from portal.core.errors import DomainError, apply_to_form
+from portal.core.errors import DomainError
 from portal.core.i18n import current_zone
+from portal.core.pages import paginate as _paginate, refuse as _refused
 from portal.core.permissions import require
 from portal.core.spreadsheets import write_csv
 from portal.extensions import db
@@ -24,20 +25,6 @@ from portal.marketing.announcement_forms import AnnouncementForm, VendorFilterFo
 from portal.marketing.blueprints import admin_bp, bp
 from portal.marketing.models import ANNOUNCEMENT_KINDS, Announcement
 from portal.partners.queries import own_partner
-
-
-def _refused(error, form=None):
-    """Roll back, then show the error on its form field, or else as a message."""
-    db.session.rollback()
-    if form is not None and apply_to_form(form, error):
-        return
-    for messages in (getattr(error, "errors", None) or {None: [error.message]}).values():
-        for text in messages:
-            flash(str(text), "danger")
-
-
-def _page():
-    return request.args.get("page", 1, type=int)
 
 
 # ---- the vendor's side ----------------------------------------------------------------------------
@@ -55,7 +42,7 @@ def vendor_list():
     state = filters.state.data if filters.state.data in services.STATES else ""
     search = (filters.q.data or "").strip()[:200]
     query = services.vendor_list_query(kind=kind, state=state, search=search)
-    pagination = db.paginate(query, page=_page(), per_page=current_app.config["PER_PAGE"], error_out=False)
+    pagination = _paginate(query)
     ids = [a.id for a in pagination.items]
     filtered = bool(kind or state or search)
     return render_template(
@@ -228,8 +215,7 @@ def partner_list():
     partner = own_partner(current_user)
     kind = request.args.get("kind", "")
     kind = kind if kind in ANNOUNCEMENT_KINDS else ""
-    pagination = db.paginate(services.partner_list_query(partner, current_user, kind=kind), page=_page(),
-                             per_page=current_app.config["PER_PAGE"], error_out=False)
+    pagination = _paginate(services.partner_list_query(partner, current_user, kind=kind))
     return render_template(
         "marketing/announcements/partner_list.html", pagination=pagination, kind=kind, kinds=ANNOUNCEMENT_KINDS,
         acks=services.acknowledged_at(current_user, [a.id for a in pagination.items]),

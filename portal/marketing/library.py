@@ -23,8 +23,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.agreements.documents import TemplateProblem
 from portal.core import storage
-from portal.core.errors import DomainError, apply_to_form
+from portal.core.errors import DomainError
 from portal.core.i18n import business_today
+from portal.core.pages import paginate as _paginate, refuse as _refused
 from portal.core.permissions import require
 from portal.extensions import csrf, db
 from portal.marketing import cobrand
@@ -48,16 +49,6 @@ def _asset_previewable(stored):
 @bp.app_template_global("asset_file_label")
 def _asset_file_label(content_type):
     return services.file_type_label(content_type)
-
-
-def _refused(error, form=None):
-    """Roll back, then show the error on its form field, or else as a message."""
-    db.session.rollback()
-    if form is not None and apply_to_form(form, error):
-        return
-    for messages in (getattr(error, "errors", None) or {None: [error.message]}).values():
-        for text in messages:
-            flash(str(text), "danger")
 
 
 def _upload_form(form_class, limit_label):
@@ -91,8 +82,7 @@ def assets():
     if status in services.STATUSES:
         query = query.where(services.status_condition(status, today))
     query = services.with_current_file(query.order_by(Asset.updated_at.desc(), Asset.id.desc()))
-    pagination = db.paginate(query, page=args.get("page", 1, type=int), per_page=current_app.config["PER_PAGE"],
-                             error_out=False)
+    pagination = _paginate(query)
     ids = [a.id for a in pagination.items]
     return render_template(
         "marketing/library/assets.html", pagination=pagination, today=today, status_of=services.status_of,
@@ -241,9 +231,7 @@ def asset_downloads(asset_id):
 @require("marketing.publish")
 def download_stats():
     q = request.args.get("q", "").strip()
-    pagination = db.paginate(services.partners_with_downloads(current_user, q),
-                             page=request.args.get("page", 1, type=int), per_page=current_app.config["PER_PAGE"],
-                             error_out=False)
+    pagination = _paginate(services.partners_with_downloads(current_user, q))
     return render_template("marketing/library/download_stats.html", pagination=pagination, q=q,
                            totals=services.partner_totals([p.id for p in pagination.items]))
 
@@ -269,8 +257,7 @@ def library():
                "language": args.get("language", ""), "tag": args.get("tag", "").strip().lower()}
     query = services.filtered(services.visible_assets(partner, today), **filters)
     query = services.with_current_file(query.order_by(Asset.publish_on.desc(), Asset.id.desc()))
-    pagination = db.paginate(query, page=args.get("page", 1, type=int), per_page=current_app.config["PER_PAGE"],
-                             error_out=False)
+    pagination = _paginate(query)
     return render_template(
         "marketing/library/browse.html", pagination=pagination, filters=filters, categories=ASSET_CATEGORIES,
         languages=services.LANGUAGES, tags=services.visible_tags(partner, today),

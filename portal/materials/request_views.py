@@ -5,12 +5,13 @@ Thin views: load through request_queries (404 for another organisation's record)
 call request_services / allowances, commit once, flash, redirect; on a DomainError roll back and
 show the message next to its field (400).
 """
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.core.errors import DomainError
 from portal.core.i18n import business_quarter, business_today
+from portal.core.pages import paginate as _paginate
 from portal.core.permissions import require
 from portal.extensions import db
 from portal.materials import allowances, request_queries as queries, request_services as services
@@ -37,10 +38,6 @@ def place_errors(form, error):
     return rest
 
 
-def _page():
-    return request.args.get("page", 1, type=int)
-
-
 # ---- the partner's side -------------------------------------------------------------------------
 
 
@@ -55,8 +52,7 @@ def _gate(partner):
 def requests():
     partner = partner_queries.own_partner(current_user)
     status = request.args.get("status", "")
-    pagination = db.paginate(queries.own_requests(current_user, status), page=_page(),
-                             per_page=current_app.config["PER_PAGE"], error_out=False)
+    pagination = _paginate(queries.own_requests(current_user, status))
     return render_template("materials/requests/partner_list.html", partner=partner, pagination=pagination,
                            statuses=REQUEST_STATUSES, status=status, may_order=_gate(partner)[0])
 
@@ -200,8 +196,7 @@ def submit_usage(request_id):
 @admin_bp.route("/requests", endpoint="requests")
 @require("materials.manage")
 def queue():
-    pagination = db.paginate(queries.filtered_requests(current_user, request.args), page=_page(),
-                             per_page=current_app.config["PER_PAGE"], error_out=False)
+    pagination = _paginate(queries.filtered_requests(current_user, request.args))
     return render_template(
         "materials/requests/queue.html", pagination=pagination, statuses=REQUEST_STATUSES,
         counts=queries.status_counts(current_user), partners=queries.partner_choices(current_user),
@@ -316,8 +311,7 @@ def review_usage(request_id):
 @admin_bp.route("/allowances", endpoint="allowances")
 @require("materials.manage")
 def allowance_list():
-    pagination = db.paginate(queries.visible_allowances(current_user), page=_page(),
-                             per_page=current_app.config["PER_PAGE"], error_out=False)
+    pagination = _paginate(queries.visible_allowances(current_user))
     return render_template("materials/requests/allowances.html", pagination=pagination,
                            may_edit=lambda a: allowances.may_edit(current_user, a),
                            is_admin=current_user.role == "admin")

@@ -8,13 +8,14 @@ called by the receipt, adjustment and stocktake services; the ledger is never ed
 import io
 from datetime import datetime
 
-from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.core.audit import history_for
-from portal.core.errors import DomainError, apply_to_form
+from portal.core.errors import DomainError
 from portal.core.i18n import current_zone, local_now
+from portal.core.pages import paginate as _paginate, refuse as _refused
 from portal.core.permissions import require
 from portal.core.spreadsheets import write_xlsx
 from portal.extensions import db
@@ -35,21 +36,6 @@ def _form_data(form, names):
     return {name: getattr(form, name).data for name in names}
 
 
-def _refused(error, form=None):
-    """Roll back, then show the error on its form field, or else as a message."""
-    db.session.rollback()
-    if form is not None and apply_to_form(form, error):
-        return
-    for messages in (getattr(error, "errors", None) or {None: [error.message]}).values():
-        for text in messages:
-            flash(str(text), "danger")
-
-
-def _page():
-    page = request.args.get("page", 1, type=int)
-    return page if 0 < page <= 100_000 else 1
-
-
 # ---- the catalogue ----------------------------------------------------------------------------
 
 
@@ -57,8 +43,7 @@ def _page():
 @require("materials.manage")
 def items():
     filters = queries.ItemFilters.from_args(request.args)
-    pagination = db.paginate(queries.items_query(filters), page=_page(), per_page=current_app.config["PER_PAGE"],
-                             error_out=False)
+    pagination = _paginate(queries.items_query(filters))
     return render_template("materials/stock/items.html", pagination=pagination, filters=filters,
                            categories=ITEM_CATEGORIES, totals=queries.stock_totals([i.id for i in pagination.items]),
                            any_item=bool(pagination.items) or queries.any_item())
@@ -171,8 +156,7 @@ def edit_warehouse(warehouse_id):
 @require("materials.manage")
 def stock_overview():
     filters = queries.StockFilters.from_args(request.args)
-    pagination = db.paginate(queries.stock_query(filters), page=_page(), per_page=current_app.config["PER_PAGE"],
-                             error_out=False)
+    pagination = _paginate(queries.stock_query(filters))
     return render_template("materials/stock/overview.html", pagination=pagination, filters=filters,
                            categories=ITEM_CATEGORIES, warehouses=queries.warehouses(),
                            any_item=queries.any_item())
@@ -268,8 +252,7 @@ def stocktake(item_id):
 def ledger(item_id):
     item = queries.get_item(item_id)
     filters = queries.LedgerFilters.from_args(request.args)
-    pagination = db.paginate(queries.ledger_query(item, filters), page=_page(),
-                             per_page=current_app.config["PER_PAGE"], error_out=False)
+    pagination = _paginate(queries.ledger_query(item, filters))
     return render_template(
         "materials/stock/ledger.html", item=item, pagination=pagination, filters=filters, kinds=MOVEMENT_KINDS,
         balances=queries.running_balances(item, [m.id for m in pagination.items]),
@@ -344,6 +327,5 @@ def trace(item_id):
         context["serial_counts"] = queries.serial_status_counts(item)
         if serial:
             context["found"] = find_serial(item, serial)
-        context["pagination"] = db.paginate(queries.serial_ranges_query(item, status), page=_page(),
-                                            per_page=current_app.config["PER_PAGE"], error_out=False)
+        context["pagination"] = _paginate(queries.serial_ranges_query(item, status))
     return render_template("materials/stock/trace.html", **context)

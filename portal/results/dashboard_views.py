@@ -9,10 +9,10 @@ from io import BytesIO
 from flask import current_app, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_sqlalchemy.pagination import Pagination
 
 from portal.core import spreadsheets
 from portal.core.i18n import business_today
+from portal.core.pages import KnownPagination, ListPagination, page_number as _page
 from portal.core.permissions import require
 from portal.partners import queries as partner_queries
 from portal.partners.models import PARTNER_STATUSES
@@ -20,11 +20,9 @@ from portal.results import charts
 from portal.results import dashboard as figures
 from portal.results.blueprints import admin_bp, bp
 from portal.results.values import month_label, month_value
-from portal.training.oversight_services import ListPagination
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DEFAULT_BEHIND_POINTS = 20
-MAX_PAGE = 100_000
 
 
 def _behind_points():
@@ -38,10 +36,6 @@ def _current_month():
 
 def _filters():
     return figures.Filters.from_args(request.args, _current_month())
-
-
-def _page():
-    return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
 
 
 def _month_categories(points):
@@ -137,22 +131,9 @@ def key_outlets():
     per_page = 50
     page = _page()
     found = figures.key_outlets(current_user, filters, offset=(page - 1) * per_page, limit=per_page)
-    pagination = _KnownPagination(found.items, page, per_page, found.key_count)
+    pagination = KnownPagination(found.items, page, per_page, found.key_count)
     return render_template("results/dashboard/outlets.html", found=found, pagination=pagination,
                            **_context(filters, month_error, names))
-
-
-class _KnownPagination(Pagination):
-    """A page of items fetched by the database, with the total known from the same statement."""
-
-    def __init__(self, items, page, per_page, total):
-        super().__init__(page=page, per_page=per_page, error_out=False, items=items, total=total)
-
-    def _query_items(self):
-        return self._query_args["items"]
-
-    def _query_count(self):
-        return self._query_args["total"]
 
 
 def export_table(rows, names):

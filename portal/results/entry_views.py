@@ -19,6 +19,7 @@ from portal.core import spreadsheets, storage
 from portal.core.audit import history_for
 from portal.core.errors import DomainError, apply_to_form
 from portal.core.i18n import business_today, money
+from portal.core.pages import paginate as _paginate
 from portal.core.permissions import has_permission, require
 from portal.extensions import db
 from portal.partners import queries as partner_queries
@@ -40,14 +41,6 @@ HISTORY_FIELDS = (*FIGURE_FIELDS, "source")
 def _render(template, status=200, **context):
     return render_template(f"results/entry/{template}", month_label=month_label, month_value=month_value,
                            psi_sources=PSI_SOURCES, link=optional_url, **context), status
-
-
-def _page():
-    return request.args.get("page", 1, type=int)
-
-
-def _paginate(query):
-    return db.paginate(query, page=_page(), per_page=current_app.config["PER_PAGE"], error_out=False)
 
 
 def _flash_error(error):

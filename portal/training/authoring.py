@@ -12,7 +12,8 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.core import storage
-from portal.core.errors import DomainError, apply_to_form
+from portal.core.errors import DomainError
+from portal.core.pages import paginate as _paginate, refuse as _refused
 from portal.core.permissions import require
 from portal.extensions import db
 from portal.training import authoring_services as services
@@ -64,16 +65,6 @@ def _form_data(form, names):
     return {name: getattr(form, name).data for name in names}
 
 
-def _refused(error, form=None):
-    """Roll back, then show the error on its form field, or else as a message."""
-    db.session.rollback()
-    if form is not None and apply_to_form(form, error):
-        return
-    for message in (getattr(error, "errors", None) or {None: [error.message]}).values():
-        for text in message:
-            flash(str(text), "danger")
-
-
 # ---- modules ----------------------------------------------------------------------------------
 
 
@@ -94,8 +85,7 @@ def modules():
     else:
         status = ""
     query = query.order_by(TrainingModule.updated_at.desc(), TrainingModule.id.desc())
-    pagination = db.paginate(query, page=request.args.get("page", 1, type=int),
-                             per_page=current_app.config["PER_PAGE"], error_out=False)
+    pagination = _paginate(query)
     ids = [m.id for m in pagination.items]
     return render_template(
         "training/manage/modules.html", pagination=pagination, status=status, statuses=MODULE_STATUSES,

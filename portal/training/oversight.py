@@ -14,6 +14,7 @@ from werkzeug.routing import BuildError
 from portal.accounts.forms import ROLE_LABELS
 from portal.accounts.models import User
 from portal.core.errors import DomainError, apply_to_form
+from portal.core.pages import ListPagination, page_number as _page, paginate as _paginate
 from portal.core.permissions import ADMIN, require
 from portal.core.settings import get_setting, set_setting
 from portal.extensions import db
@@ -77,10 +78,6 @@ def _filter_context():
             "modules": published_modules()}
 
 
-def _page():
-    return max(request.args.get("page", 1, type=int) or 1, 1)
-
-
 def _get_person(user_id):
     """A partner person of a partner the manager may see; 404 otherwise."""
     person = db.session.scalar(
@@ -114,7 +111,7 @@ def overview():
         expiring = [c for c in expiring if c.module_id == filters["module_id"]]
     return render_template(
         "training/oversight/overview.html", data=data,
-        partner_page=oversight.ListPagination(data["partners"], _page(), current_app.config["PER_PAGE"]),
+        partner_page=ListPagination(data["partners"], _page(), current_app.config["PER_PAGE"]),
         overdue_preview=data["overdue"][:PREVIEW_ROWS], overdue_total=len(data["overdue"]),
         expiring_preview=expiring[:PREVIEW_ROWS], expiring_total=len(expiring),
         exam_rows=oversight.exam_stats(modules, partner_ids), filters=filters,
@@ -128,7 +125,7 @@ def overview():
 def overdue():
     filters = _filters()
     data = oversight.overview(_filtered_partners(filters), module_id=filters["module_id"])
-    pagination = oversight.ListPagination(data["overdue"], _page(), current_app.config["PER_PAGE"])
+    pagination = ListPagination(data["overdue"], _page(), current_app.config["PER_PAGE"])
     return render_template("training/oversight/overdue.html", pagination=pagination, filters=filters,
                            **_filter_context())
 
@@ -140,7 +137,7 @@ def expiring():
     certs = oversight.expiring_certificates([p.id for p in _filtered_partners(filters)])
     if filters["module_id"]:
         certs = [c for c in certs if c.module_id == filters["module_id"]]
-    pagination = oversight.ListPagination(certs, _page(), current_app.config["PER_PAGE"])
+    pagination = ListPagination(certs, _page(), current_app.config["PER_PAGE"])
     return render_template("training/oversight/expiring.html", pagination=pagination, filters=filters,
                            window=oversight.EXPIRY_WINDOW_DAYS, verify_url=verify_url, **_filter_context())
 
@@ -151,7 +148,7 @@ def module_stats(module_id):
     module = db.session.get(TrainingModule, module_id) or abort(404)
     partner_ids = _visible_partner_ids(current_user)
     rows = oversight.question_stats(module, partner_ids)
-    pagination = oversight.ListPagination(rows, _page(), 50)
+    pagination = ListPagination(rows, _page(), 50)
     return render_template("training/oversight/module_stats.html", module=module, pagination=pagination,
                            stats=oversight.exam_stats([module], partner_ids)[0], scoped=partner_ids is not None)
 
@@ -293,8 +290,7 @@ def _visible_assignments():
 @bp.route("/assignments")
 @require("training.oversee")
 def assignments():
-    pagination = db.paginate(_visible_assignments(), page=_page(), per_page=current_app.config["PER_PAGE"],
-                             error_out=False)
+    pagination = _paginate(_visible_assignments())
     return render_template("training/oversight/assignments.html", pagination=pagination)
 
 

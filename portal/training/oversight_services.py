@@ -11,7 +11,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
@@ -299,17 +298,3 @@ def person_certificates(user):
         sa.select(Certificate).where(Certificate.user_id == user.id)
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc()).options(selectinload(Certificate.module))
     ).all()
-
-
-class ListPagination(Pagination):
-    """Pagination (for macros/ui.html pager) over a list computed in Python."""
-
-    def __init__(self, items, page=1, per_page=25):
-        super().__init__(page=page, per_page=per_page, error_out=False, all_items=list(items))
-
-    def _query_items(self):
-        items = self._query_args["all_items"]
-        return items[self._query_offset:self._query_offset + self.per_page]
-
-    def _query_count(self):
-        return len(self._query_args["all_items"])
