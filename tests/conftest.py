@@ -108,7 +108,8 @@ def _clean_tables(app):
 @pytest.fixture(autouse=True)
 def db(app, request):
     """A clean database for every test, with an app context pushed. Tests marked ``shared_data``
-    (a module that loads a large world once and only reads it) leave the tables to the module."""
+    (a module that loads a large world once, and whose tests only read it or change it inside
+    ``rolled_back``) leave the tables to the module."""
     ctx = app.test_request_context()
     ctx.push()
     # Mail sent in a test lands in this list (flask_mailman's locmem backend), also as mail.outbox.

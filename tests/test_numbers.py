@@ -1,5 +1,6 @@
 """Document numbers (portal/core/numbers.py): the next of the year, and a number taken at the same
 moment by someone else is replaced by the next one without losing anything else."""
+import pytest
 import sqlalchemy as sa
 
 from portal.conflicts.models import ConflictCase
@@ -50,3 +51,12 @@ def test_a_number_taken_meanwhile_is_replaced_by_the_next_and_pending_changes_ar
     db.session.expire_all()
     assert db.session.scalar(sa.select(Partner.name).where(Partner.id == partners["one"].id)) == "Partner One Renamed"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ConflictCase)) == 2
+
+
+def test_a_record_refused_for_another_reason_is_not_tried_again_with_other_numbers(partners, db):
+    case = ConflictCase(kind="other", origin="partner", status="open", title=None, description="D",
+                        due_on=business_today())  # a case must have a title
+    offered = []
+    with pytest.raises(sa.exc.IntegrityError):
+        add_numbered(case, lambda: offered.append(1) or f"CC-2026-{len(offered):04d}")
+    assert len(offered) == 1

@@ -134,6 +134,12 @@ def _record_changes(session, flush_context, instances):
         session.info.setdefault("audit_pending", []).extend(pending_creates)
 
 
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_pending(session, previous_transaction):
+    """A flush that failed (or a savepoint rolled back) leaves no audit row to fill in later."""
+    session.info.pop("audit_pending", None)
+
+
 @event.listens_for(Session, "after_flush")
 def _fill_created_ids(session, flush_context):
     """New objects get their id in the flush: copy it (and their values) to their audit row."""

@@ -5,6 +5,8 @@ Two people may create a document of the same kind at the same moment and read th
 number. Every number column is unique, so the second insert is refused: ``add_numbered`` flushes
 the new record in a savepoint and, when the number was taken meanwhile, tries the next one.
 """
+import re
+
 import sqlalchemy as sa
 
 from portal.extensions import db
@@ -20,7 +22,7 @@ def next_number(column, prefix, digits=4):
         .order_by(sa.func.length(column).desc(), column.desc()).limit(1)
     )
     tail = last[len(prefix):] if last else ""
-    sequence = int(tail) + 1 if tail.isdigit() else 1
+    sequence = int(tail) + 1 if re.fullmatch(r"[0-9]+", tail) else 1
     return f"{prefix}{sequence:0{digits}d}"
 
 
@@ -38,6 +40,8 @@ def add_numbered(record, number, flush=None):
                 flush()
             return record
         except sa.exc.IntegrityError:
-            if attempt == ATTEMPTS - 1:
-                raise
+            column = type(record).number
+            taken = db.session.scalar(sa.select(sa.func.count()).where(column == record.number))
+            if not taken or attempt == ATTEMPTS - 1:
+                raise  # another constraint refused the record: trying other numbers would not help
     return record

@@ -6,6 +6,8 @@ from pathlib import Path
 import filetype
 from flask import current_app, send_file
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from portal.core.errors import DomainError
 from portal.core.models import StoredFile
@@ -156,9 +158,22 @@ def serve(stored, inline=False):
     return response
 
 
+DISCARDED = "storage.discarded"  # a key of Session.info: files to remove once the transaction commits
+
+
 def discard(stored):
-    """Forget a stored file that turned out not to be needed (e.g. a duplicate application)."""
-    path = path_of(stored)
-    if path.exists():
-        path.unlink()
+    """Forget a stored file that turned out not to be needed (e.g. a duplicate application). The
+    file is removed when the transaction commits: a rollback keeps the row and its file."""
+    db.session.info.setdefault(DISCARDED, []).append(path_of(stored))
     db.session.delete(stored)
+
+
+@event.listens_for(Session, "after_commit")
+def _remove_discarded(session):
+    for path in session.info.pop(DISCARDED, ()):
+        path.unlink(missing_ok=True)
+
+
+@event.listens_for(Session, "after_rollback")
+def _keep_discarded(session):
+    session.info.pop(DISCARDED, None)
