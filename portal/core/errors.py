@@ -1,5 +1,5 @@
 """Domain errors and the HTTP error pages (HTML or JSON by Accept)."""
-from flask import jsonify, render_template, request
+from flask import flash, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 
 
@@ -39,9 +39,15 @@ def place_on_form(form, error):
 
 
 def apply_to_form(form, error):
-    """Put a DomainError's message(s) on the form's fields; return True if any were placed."""
+    """Put a DomainError's message(s) on the form's fields; return True if any were placed. When
+    some were placed and others have no field on this form, those others are flashed (none is
+    lost); when none was placed, the caller shows the error its own way."""
     total = sum(len(messages) for messages in _field_messages(error).values())
-    return len(place_on_form(form, error)) < total
+    left = place_on_form(form, error)
+    if left and len(left) < total:
+        for text in left:
+            flash(text, "danger")
+    return len(left) < total
 
 
 ERROR_TEXT = {
