@@ -14,6 +14,7 @@ from portal.accounts.tokens import TokenError, read_token
 from portal.core.audit import AuditLog
 from portal.core.errors import DomainError, apply_to_form
 from portal.core.i18n import SUPPORTED
+from portal.core.pages import paginate
 from portal.core.permissions import ROLES, public, require
 from portal.core.urls import local_path
 from portal.extensions import db, limiter
@@ -153,7 +154,7 @@ def users():
         query = query.where(User.active.is_(True))
     elif status == "inactive":
         query = query.where(User.active.is_(False))
-    pagination = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=30, error_out=False)
+    pagination = paginate(query, per_page=30)
     return render_template("accounts/admin_users.html", pagination=pagination, role_labels=ROLE_LABELS,
                            roles=ROLES, q=q, role=role, status=status)
 
@@ -243,6 +244,6 @@ def audit():
     query = sa.select(AuditLog).order_by(AuditLog.id.desc()).options(selectinload(AuditLog.actor))
     if entity:
         query = query.where(AuditLog.entity_type == entity)
-    pagination = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
+    pagination = paginate(query, per_page=50)
     entities = db.session.scalars(sa.select(AuditLog.entity_type).distinct().order_by(AuditLog.entity_type)).all()
     return render_template("accounts/admin_audit.html", pagination=pagination, entity=entity, entities=entities)

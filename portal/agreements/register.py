@@ -16,6 +16,7 @@ from werkzeug.routing import BuildError
 from portal.agreements.models import AGREEMENT_KINDS, AGREEMENT_STATUSES, Agreement
 from portal.agreements.views import bp
 from portal.core.i18n import local_today
+from portal.core.pages import paginate
 from portal.core.permissions import require
 from portal.extensions import db
 from portal.partners.models import Partner
@@ -117,8 +118,7 @@ def _optional_url(endpoint, **values):
 def register():
     today = local_today()
     query = filtered_agreements(current_user, request.args, today)
-    pagination = db.paginate(query, page=request.args.get("page", 1, type=int),
-                             per_page=current_app.config["PER_PAGE"], error_out=False)
+    pagination = paginate(query)
     renewed = _renewed_ids([a.id for a in pagination.items])
     return render_template(
         "agreements/register.html", pagination=pagination, today=today, expiring_days=EXPIRING_DAYS,

@@ -14,8 +14,11 @@ def page_number():
     return min(max(request.args.get("page", 1, type=int) or 1, 1), PAGE_MAX)
 
 
-def paginate(query):
-    return db.paginate(query, page=page_number(), per_page=current_app.config["PER_PAGE"], error_out=False)
+def paginate(query, per_page=None):
+    """One page of ``query`` (``per_page`` defaults to the PER_PAGE setting); a page past the end
+    is empty, not an error."""
+    return db.paginate(query, page=page_number(), per_page=per_page or current_app.config["PER_PAGE"],
+                       error_out=False)
 
 
 def refuse(error, form=None):

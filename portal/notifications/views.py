@@ -1,7 +1,8 @@
 import sqlalchemy as sa
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from portal.core.pages import paginate
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.notifications.services import mark_read, render_text
@@ -12,13 +13,12 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 @bp.route("/")
 @login_required
 def index():
-    page = request.args.get("page", 1, type=int)
     query = (
         sa.select(Notification)
         .where(Notification.user_id == current_user.id)
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     )
-    pagination = db.paginate(query, page=page, per_page=30, error_out=False)
+    pagination = paginate(query, per_page=30)
     return render_template("notifications/index.html", pagination=pagination, render_text=render_text)
 
 

@@ -19,6 +19,7 @@ from portal.accounts.forms import ROLE_LABELS
 from portal.accounts.models import User
 from portal.core.errors import DomainError
 from portal.core.i18n import business_today, local_to_utc, local_today
+from portal.core.pages import paginate
 from portal.core.permissions import require
 from portal.core.spreadsheets import write_xlsx
 from portal.core.urls import id_arg, local_path
@@ -131,8 +132,7 @@ def filter_choices():
 @require("channel.view")
 def directory():
     filters = directory_filters()
-    pagination = db.paginate(directory_query(current_user, filters), page=request.args.get("page", 1, type=int),
-                             per_page=current_app.config["PER_PAGE"], error_out=False)
+    pagination = paginate(directory_query(current_user, filters))
     figures = row_figures([p.id for p in pagination.items])
     args = {k: v for k, v in filters.items() if v}
     return render_template("partners/directory.html", pagination=pagination, figures=figures, filters=filters,

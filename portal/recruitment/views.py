@@ -16,6 +16,7 @@ from portal.core.audit import history_for
 from portal.core.errors import DomainError, apply_to_form
 from portal.core.i18n import local_now, local_to_utc, local_today
 from portal.core.models import StoredFile
+from portal.core.pages import paginate
 from portal.core.permissions import can_edit_prospect, public, require
 from portal.core.urls import local_path
 from portal.extensions import db, limiter
@@ -306,8 +307,7 @@ def _filter_context():
 @require("pipeline.view")
 def prospects():
     query = queries.filtered_prospects(current_user, request.args)
-    pagination = db.paginate(query, page=request.args.get("page", 1, type=int),
-                             per_page=current_app.config["PER_PAGE"], error_out=False)
+    pagination = paginate(query)
     return render_template("recruitment/prospects.html", pagination=pagination, now=datetime.now(timezone.utc),
                            **_filter_context())
 
@@ -317,8 +317,7 @@ def prospects():
 def queue():
     query = (sa.select(Prospect).where(Prospect.owner_id.is_(None), Prospect.stage.in_(OPEN_STAGES))
              .order_by(Prospect.created_at))
-    pagination = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=current_app.config["PER_PAGE"],
-                             error_out=False)
+    pagination = paginate(query)
     return render_template("recruitment/queue.html", pagination=pagination, stage_labels=STAGE_LABELS)
 
 
