@@ -44,4 +44,3 @@ def add_numbered(record, number, flush=None):
             taken = db.session.scalar(sa.select(sa.func.count()).where(column == record.number))
             if not taken or attempt == ATTEMPTS - 1:
                 raise  # another constraint refused the record: trying other numbers would not help
-    return record

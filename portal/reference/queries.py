@@ -20,10 +20,13 @@ def cities(province_id=None, active_only=True):
     return db.session.scalars(q).all()
 
 
-def territory_choices():
+def territory_choices(territories=None):
     """(id, label) for the active provinces and their active cities, cities indented under their
-    province (one statement)."""
-    active = db.session.scalars(sa.select(Territory).where(Territory.active.is_(True)).order_by(Territory.code)).all()
+    province: from ``territories`` (ordered by code) when given, else in one statement."""
+    if territories is None:
+        territories = db.session.scalars(sa.select(Territory).where(Territory.active.is_(True))
+                                         .order_by(Territory.code)).all()
+    active = [t for t in territories if t.active]
     cities = {}
     for city in active:
         if city.level == "city":

@@ -47,6 +47,7 @@ from portal.extensions import db
 from portal.partners.models import Outlet, Partner
 from portal.partners.queries import visible_partners
 from portal.reference.models import ChannelType, PartnerTier, ProductLine, Territory
+from portal.reference.queries import territory_choices
 from portal.results.models import (
     FIGURES_CHANGED, FiguresVersion, PartnerTarget, PaymentCollection, PsiEntry, PsiMonthTotal,
 )
@@ -712,15 +713,7 @@ class Labels:
 def labels():
     territories = db.session.scalars(sa.select(Territory).order_by(Territory.code)).all()
     by_id = {t.id: t.label for t in territories}
-    cities = {}
-    for t in territories:
-        if t.parent_id is not None and t.active:
-            cities.setdefault(t.parent_id, []).append(t.id)
-    choices = []
-    for province in territories:
-        if province.level == "province" and province.active:
-            choices.append((province.id, by_id[province.id]))
-            choices += [(city_id, f"— {by_id[city_id]}") for city_id in cities.get(province.id, ())]
+    choices = territory_choices(territories)
 
     def items(model):
         found = db.session.scalars(sa.select(model).order_by(model.position, model.code)).all()
