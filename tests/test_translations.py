@@ -63,5 +63,6 @@ def test_words_with_two_meanings_are_translated_by_their_context(app):
         assert str(CASE_STATUSES["open"]) == "待处理"
         assert pgettext("outlet status", "Open") == "营业中"
         assert (gettext("Name"), pgettext("name of a thing", "Name")) == ("姓名", "名称")
+        assert (pgettext("rectification order", "Order"), pgettext("checklist item", "Item")) == ("单号", "检查项")
         assert (gettext("From"), pgettext("date range", "From"), pgettext("stage change", "From")) == \
             ("原值", "起始日期", "原阶段")
