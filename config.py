@@ -69,6 +69,12 @@ class BaseConfig:
     # are trusted, so signatures, audit rows and rate limits see the real client address.
     TRUSTED_PROXIES = 0
 
+    # The results dashboard computes the figures asked for in the last minute again after each
+    # commit that changes them, in a thread of each process, and looks for other processes'
+    # commits every few seconds (portal.results.figures_cache)
+    FIGURES_REFRESH = True
+    FIGURES_REFRESH_POLL_SECONDS = 2.0
+
     PASSWORD_TOKEN_MAX_AGE = 48 * 3600
     PASSWORD_HASH_METHOD = "scrypt"
     PER_PAGE = 25
@@ -85,6 +91,7 @@ class TestingConfig(BaseConfig):
     MAIL_BACKEND = "locmem"
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast for tests only; production uses scrypt
     WTF_CSRF_ENABLED = True
+    FIGURES_REFRESH = False  # most tests share one connection (tests/conftest.py: rolled_back)
 
 
 class ProductionConfig(BaseConfig):

@@ -156,7 +156,7 @@ def rolled_back():
         if sqlite:
             raw.isolation_level = ""
         conn.close()
-        from portal.results.dashboard import figures_cache
+        from portal.results.figures_cache import figures_cache
 
         figures_cache.clear()
 

@@ -20,7 +20,9 @@ so the overview, the partner table and the key outlets of a user's scope are kep
 in the process ("the figures cache", ``cached``) under the figures version
 (portal.results.models.FiguresVersion), which every commit that writes PSI lines, collections,
 targets, partners or outlets replaces: a page asked again is not added up again, and no page
-shows figures older than the last commit. Labels are not cached: they are in the user's language.
+shows figures older than the last commit. After such a commit, the values asked for in the last
+minute are computed again off the request path (portal.results.figures_cache). Labels are not
+cached: they are in the user's language.
 
 Definitions (said on the pages too):
 
@@ -31,9 +33,6 @@ Definitions (said on the pages too):
 - **Progress** = net sales ÷ target, in per cent with one decimal (half up); none without target.
 - **Collected** = payment collections (回款) of the month; they are not split by product line.
 """
-import threading
-import time
-from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -42,15 +41,13 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from portal.core.i18n import add_months
-from portal.core.permissions import MANAGER
 from portal.extensions import db
 from portal.partners.models import Outlet, Partner
 from portal.partners.queries import visible_partners
 from portal.reference.models import ChannelType, PartnerTier, ProductLine, Territory
 from portal.reference.queries import territory_choices
-from portal.results.models import (
-    FIGURES_CHANGED, FiguresVersion, PartnerTarget, PaymentCollection, PsiEntry, PsiMonthTotal,
-)
+from portal.results.figures_cache import cached, computed_by
+from portal.results.models import PartnerTarget, PaymentCollection, PsiEntry, PsiMonthTotal
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -477,7 +474,12 @@ def partner_rows(user, filters, year_to_date=True):
     ``filters.sort``. Without ``year_to_date`` only the month is read (the year-to-date figures
     are None)."""
     filters = replace(filters, period="month")
-    return list(cached("rows", user, (filters, year_to_date), lambda: _partner_rows(user, filters, year_to_date)))
+    return list(cached("rows", user, (filters, year_to_date)))
+
+
+@computed_by("rows")
+def _cached_rows(user, key):
+    return _partner_rows(user, *key)
 
 
 def _partner_rows(user, filters, year_to_date):
@@ -636,7 +638,12 @@ def key_outlets(user, filters, offset=0, limit=50):
     """One page of the key outlets (sorted by net sales, best first) with their PSI, for the
     chosen month or year to date; one statement (cached)."""
     filters = replace(filters, sort="name")
-    return cached("outlets", user, (filters, offset, limit), lambda: _key_outlets(user, filters, offset, limit))
+    return cached("outlets", user, (filters, offset, limit))
+
+
+@computed_by("outlets")
+def _cached_outlets(user, key):
+    return _key_outlets(user, *key)
 
 
 def _key_outlets(user, filters, offset, limit):
@@ -725,76 +732,6 @@ def labels():
     return Labels(by_id, choices, channel_types, channel_items, tiers, tier_items, product_lines, line_items)
 
 
-# ---- the figures cache ------------------------------------------------------------------------
-
-
-CACHE_SECONDS = 60
-CACHE_ENTRIES = 16  # a whole network's partner rows are ~5 MB (5,000 partners)
-_MISSING = object()
-
-
-class FiguresCache:
-    """The figures of the last few scopes asked for, kept in this process for ``seconds`` at
-    most (least recently used first out), under the figures version they were computed with (see
-    ``cached``). Values are shared between requests: nothing may change them."""
-
-    def __init__(self, seconds=CACHE_SECONDS, entries=CACHE_ENTRIES):
-        self.seconds, self.entries = seconds, entries
-        self._items = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            expires, value = self._items.get(key, (0, _MISSING))
-            if expires < time.monotonic():
-                self._items.pop(key, None)
-                return _MISSING
-            self._items.move_to_end(key)
-            return value
-
-    def put(self, key, value):
-        with self._lock:
-            self._items[key] = (time.monotonic() + self.seconds, value)
-            self._items.move_to_end(key)
-            while len(self._items) > self.entries:
-                self._items.popitem(last=False)
-
-    def clear(self):
-        with self._lock:
-            self._items.clear()
-
-
-figures_cache = FiguresCache()
-
-
-def _scope_key(user):
-    """Everything visible_partners(user) depends on besides the partners' own rows (nothing for
-    figures that are the same whoever asks: ``user`` None)."""
-    if user is None:
-        return None
-    covered = tuple(sorted(user.covered_territory_ids())) if user.role == MANAGER else ()
-    return user.role, user.id, user.partner_id, covered
-
-
-def cached(name, user, key, compute):
-    """``compute()``, or what it returned for the same ``name``, ``key`` and user scope under
-    the current figures version (portal.results.models.FiguresVersion: every commit that writes
-    figures replaces it, so a cached value is never older than the last commit). A session with
-    figure changes not committed yet computes afresh and keeps nothing; so does a database where
-    no figure was ever written through the session (no version yet). One statement more than
-    ``compute()`` on a miss, all of its statements fewer on a hit."""
-    session = db.session()
-    token = session.scalar(sa.select(FiguresVersion.token).where(FiguresVersion.id == 1))  # flushes first
-    if token is None or session.info.get(FIGURES_CHANGED):
-        return compute()
-    full_key = (name, token, _scope_key(user), key)
-    value = figures_cache.get(full_key)
-    if value is _MISSING:
-        value = compute()
-        figures_cache.put(full_key, value)
-    return value
-
-
 # ---- the dashboard ----------------------------------------------------------------------------
 
 
@@ -817,13 +754,7 @@ def dashboard(user, filters, today, threshold, names, outlets=10):
     and the labels (given as ``names``: they are in the user's language, so never cached)."""
     month_only = replace(filters, period="month")
     expected = expected_progress(filters.month, today)
-
-    def compute():
-        rows = _partner_rows(user, month_only, year_to_date=False)
-        behind = falling_behind(rows, expected, threshold) if filters.month <= today.replace(day=1) else []
-        return rows, overview(user, month_only), behind, _key_outlets(user, month_only, 0, outlets)
-
-    rows, sums, behind, top_outlets = cached("dashboard", user, (month_only, today, threshold, outlets), compute)
+    rows, sums, behind, top_outlets = cached("dashboard", user, (month_only, today, threshold, outlets))
     return Dashboard(
         filters=filters, rows=list(rows), totals=sums.totals,
         by_province=groups(rows, "province_id", sums.by_province, names.territories, _l("No province")),
@@ -831,6 +762,15 @@ def dashboard(user, filters, today, threshold, names, outlets=10):
                                _l("No channel type")),
         trend=sums.trend, expected=expected, behind=list(behind), top_outlets=top_outlets,
     )
+
+
+@computed_by("dashboard")
+def _dashboard_figures(user, key):
+    month_only, today, threshold, outlets = key
+    rows = _partner_rows(user, month_only, year_to_date=False)
+    expected = expected_progress(month_only.month, today)
+    behind = falling_behind(rows, expected, threshold) if month_only.month <= today.replace(day=1) else []
+    return rows, overview(user, month_only), behind, _key_outlets(user, month_only, 0, outlets)
 
 
 # ---- a partner's own figures ------------------------------------------------------------------
@@ -925,8 +865,7 @@ def rank_band(partner, month):
     # The peers' progress is the same for every partner of the channel type (cached once for all
     # of them); a partner that is not active is compared with the active ones too.
     extra = None if partner.status == "active" else partner.id
-    progress = cached("peers", None, (partner.channel_type_id, month, extra),
-                      lambda: _peer_progress(partner.channel_type_id, month, extra))
+    progress = cached("peers", None, (partner.channel_type_id, month, extra))
     mine = progress.get(partner.id)
     if mine is None:
         return None
@@ -938,6 +877,11 @@ def rank_band(partner, month):
     if behind < BAND_SHARE * count:
         return "bottom"
     return "middle"
+
+
+@computed_by("peers")
+def _cached_peers(_user, key):
+    return _peer_progress(*key)
 
 
 def _peer_progress(channel_type_id, month, extra_id=None):

@@ -158,6 +158,7 @@ class FiguresVersion(db.Model):
 
 FIGURE_TABLES = frozenset({"psi_entry", "psi_month_total", "payment_collection", "partner_target", "partner", "outlet"})
 FIGURES_CHANGED = "results.figures_changed"  # a key of Session.info
+VERSION_REPLACED = "results.version_replaced"  # a key of Session.info: the commit brings a new version
 
 
 def new_figures_version(session):
@@ -167,6 +168,7 @@ def new_figures_version(session):
     dialect = postgresql if session.connection().dialect.name == "postgresql" else sqlite
     session.execute(dialect.insert(table).values(id=1, token=token)
                     .on_conflict_do_update(index_elements=[table.c.id], set_={"token": token}))
+    session.info[VERSION_REPLACED] = True
 
 
 @event.listens_for(Session, "after_flush")
@@ -195,3 +197,4 @@ def _replace_figures_version(session):
 def _forget_figure_changes(session, transaction):
     if transaction.parent is None:  # committed (with a new version), rolled back or closed
         session.info.pop(FIGURES_CHANGED, None)
+        session.info.pop(VERSION_REPLACED, None)  # after_commit (portal.results.figures_cache) came first
