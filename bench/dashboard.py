@@ -289,7 +289,7 @@ def main():
                 new_figures_version(db.session)
                 db.session.commit()
             assert refresher.wait_idle(60)
-            return (refresher.last_seconds or 0) * 1000
+            return refresher.last_seconds * 1000 if refresher.last_seconds is not None else None
 
         def measure(client, url, mode):
             timings, refreshes = [], []
@@ -298,7 +298,9 @@ def main():
                     figures_cache.clear()
                 elif mode == "changed":
                     refresher.last_seconds = None
-                    refreshes.append(change_figures())
+                    refreshed = change_figures()
+                    if refreshed is not None:
+                        refreshes.append(refreshed)
                 queries["n"] = 0
                 start = time.perf_counter()
                 response = client.get(url)
@@ -316,8 +318,9 @@ def main():
             changed, changed_count, _status, refreshes = measure(client, url, "changed")
             cold, cold_count, _status, _ = measure(client, url, "cold")
             p90 = timings[max(int(len(timings) * 0.9) - 1, 0)]
+            refresh = f"{statistics.median(refreshes):11.1f}" if refreshes else f"{'-':>11}"  # nothing to add up
             print(f"{role:8} {url:28} {statistics.median(timings):10.1f} {p90:8.1f} {count:8d} "
-                  f"{statistics.median(changed):11.1f} {changed_count:8d} {statistics.median(refreshes):11.1f} "
+                  f"{statistics.median(changed):11.1f} {changed_count:8d} {refresh} "
                   f"{statistics.median(cold):8.1f} {cold_count:8d} {status:7d}")
 
 

@@ -60,8 +60,8 @@ class FiguresCache:
     keeps its recipe (name, user id, key) for the refresher. Values are shared between requests
     and threads: nothing may change them."""
 
-    def __init__(self, seconds=CACHE_SECONDS, entries=CACHE_ENTRIES):
-        self.seconds, self.entries = seconds, entries
+    def __init__(self, seconds=CACHE_SECONDS, entries=CACHE_ENTRIES, clock=time.monotonic):
+        self.seconds, self.entries, self.clock = seconds, entries, clock
         self._items = OrderedDict()
         self._computing = {}  # full key -> threading.Event set when the value is stored (or given up)
         self._lock = threading.Lock()
@@ -69,7 +69,7 @@ class FiguresCache:
     def get(self, key):
         with self._lock:
             entry = self._items.get(key)
-            now = time.monotonic()
+            now = self.clock()
             if entry is None or entry.expires < now:
                 self._items.pop(key, None)
                 return _MISSING
@@ -78,10 +78,10 @@ class FiguresCache:
             return entry.value
 
     def put(self, key, value, recipe=None, used=None):
-        """Store ``value``, asked for at ``used`` (monotonic seconds; now when None). A value
+        """Store ``value``, asked for at ``used`` (``clock`` seconds; now when None). A value
         computed ahead keeps the time its predecessor was last asked for: the refresher stops
         computing it again ``seconds`` after that."""
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             self._items[key] = _Entry(now + self.seconds, value, recipe, now if used is None else used)
             self._items.move_to_end(key)
@@ -116,7 +116,7 @@ class FiguresCache:
         return True
 
     def recipes(self, since):
-        """{recipe: (token, asked at)} of the values asked for since ``since`` (monotonic
+        """{recipe: (token, asked at)} of the values asked for since ``since`` (``clock``
         seconds); for a recipe cached under several versions, the entry used last."""
         with self._lock:
             found = {}
@@ -180,47 +180,53 @@ class Refresher:
     def __init__(self, cache):
         self.cache = cache
         self.app = None
-        self._wake = threading.Event()
-        self._idle = threading.Event()
-        self._idle.set()
-        self._lock = threading.Lock()
+        self._changed = threading.Condition()
+        self._asked = 0  # wake-ups asked for (commits seen)
+        self._done = 0  # the wake-ups a finished round had seen when it began
         self.last_seconds = None  # how long the last refresh that computed anything took
 
     def start(self, app):
         if not app.config.get("FIGURES_REFRESH") or self.app is not None:
             return
-        with self._lock:
+        with self._changed:
             if self.app is None:
                 self.app = app
                 threading.Thread(target=self._run, name="figures-refresh", daemon=True).start()
 
     def wake(self):
         if self.app is not None:
-            self._idle.clear()
-            self._wake.set()
+            with self._changed:
+                self._asked += 1
+                self._changed.notify_all()
 
     def wait_idle(self, timeout=WAIT_SECONDS):
-        """Wait until a refresh asked for (``wake``) is over; True unless ``timeout`` ran out."""
-        return self._idle.wait(timeout)
+        """Wait until a round that began after the last ``wake`` is over; True unless
+        ``timeout`` ran out."""
+        with self._changed:
+            asked = self._asked
+            return self._changed.wait_for(lambda: self._done >= asked, timeout)
 
     def _run(self):
         while True:
             app = self.app
-            self._wake.wait(app.config.get("FIGURES_REFRESH_POLL_SECONDS", 1.0))
-            self._wake.clear()
+            with self._changed:
+                if self._done >= self._asked:
+                    self._changed.wait(app.config.get("FIGURES_REFRESH_POLL_SECONDS", 1.0))
+                asked = self._asked
             try:
                 if app.config.get("FIGURES_REFRESH"):
                     self.refresh(app)
             except Exception:  # a failed refresh leaves the values to the requests
                 log.exception("figures refresh failed")
             finally:
-                if not self._wake.is_set():
-                    self._idle.set()
+                with self._changed:
+                    self._done = max(self._done, asked)
+                    self._changed.notify_all()
 
     def refresh(self, app):
         """Compute again, under the current version, the values asked for within the last
         ``CACHE_SECONDS`` that are cached under another one. Returns how many were computed."""
-        recipes = self.cache.recipes(time.monotonic() - self.cache.seconds)
+        recipes = self.cache.recipes(self.cache.clock() - self.cache.seconds)
         if not recipes:
             return 0
         from portal.accounts.models import User
